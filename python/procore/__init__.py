@@ -1,0 +1,66 @@
+"""procore: a fast, safe client for the Procore construction API.
+
+    import procore
+    client = procore.Client(client_id=..., client_secret=...)
+    print(client.authorization_url())
+    client.exchange_code(input("code: "))
+    print(client.me())
+"""
+
+from ._exceptions import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigError,
+    ConflictError,
+    NotFoundError,
+    OAuthError,
+    PermissionDeniedError,
+    ProcoreError,
+    RateLimitError,
+    ServerError,
+    TokenStoreError,
+    UnprocessableEntityError,
+)
+from ._procore import (
+    AsyncClient,
+    Client,
+    Companies,
+    Company,
+    Me,
+    Project,
+    Projects,
+    Token,
+    __version__,
+)
+from ._results import ResultList
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "Companies",
+    "Company",
+    "ConfigError",
+    "ConflictError",
+    "Me",
+    "NotFoundError",
+    "OAuthError",
+    "PermissionDeniedError",
+    "ProcoreError",
+    "Project",
+    "Projects",
+    "RateLimitError",
+    "ResultList",
+    "ServerError",
+    "Token",
+    "TokenStoreError",
+    "UnprocessableEntityError",
+    "__version__",
+]

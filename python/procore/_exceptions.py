@@ -1,0 +1,147 @@
+"""The exceptions of ``procore``: one hierarchy under :class:`ProcoreError`.
+
+No message or repr ever contains a client secret, an access token or a refresh token: text the
+server sends is scrubbed of them before it reaches an exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigError",
+    "ConflictError",
+    "NotFoundError",
+    "OAuthError",
+    "PermissionDeniedError",
+    "ProcoreError",
+    "RateLimitError",
+    "ServerError",
+    "TokenStoreError",
+    "UnprocessableEntityError",
+]
+
+
+class ProcoreError(Exception):
+    """Base class of every error raised by procore."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(ProcoreError, ValueError):
+    """Bad arguments or configuration, caught before any request was sent."""
+
+
+class TokenStoreError(ProcoreError):
+    """The token store file could not be read or written."""
+
+
+class OAuthError(ProcoreError):
+    """The token endpoint refused the request (RFC 6749 §5.2)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str = "",
+        description: Optional[str] = None,
+        status_code: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.description = description
+        self.status_code = status_code
+
+
+class APIError(ProcoreError):
+    """The API answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        method: str = "",
+        url: str = "",
+        request_id: Optional[str] = None,
+        attempts: int = 1,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+        self.method = method
+        self.url = url
+        self.request_id = request_id
+        self.attempts = attempts
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIError):
+    """400 Bad Request."""
+
+
+class AuthenticationError(APIError):
+    """401 Unauthorized: the token is missing, expired or revoked."""
+
+
+class PermissionDeniedError(APIError):
+    """403 Forbidden: the user or company may not do this."""
+
+
+class NotFoundError(APIError):
+    """404 Not Found."""
+
+
+class ConflictError(APIError):
+    """409 Conflict."""
+
+
+class UnprocessableEntityError(APIError):
+    """422 Unprocessable Entity: the record did not validate."""
+
+
+class RateLimitError(APIError):
+    """429 Too Many Requests. ``retry_after`` is the wait Procore asked for, in seconds."""
+
+
+class ServerError(APIError):
+    """5xx: Procore failed to answer."""
+
+
+class APIConnectionError(ProcoreError):
+    """No usable answer: network or TLS failure."""
+
+    def __init__(self, message: str, *, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out."""
+
+
+_BY_STATUS = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def _api_error(message: str, status_code: int, **fields: Any) -> APIError:
+    cls = _BY_STATUS.get(status_code)
+    if cls is None:
+        cls = ServerError if status_code >= 500 else APIError
+    return cls(message, status_code=status_code, **fields)

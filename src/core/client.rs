@@ -1,0 +1,762 @@
+//! The client: one reqwest client, the token state, and every API call written once as an
+//! `async fn`. Cheap to clone (an `Arc`); the Python layer shares one per Python client.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::Method;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::config::{ClientOptions, Config};
+use super::error::{ApiError, Error, Result};
+use super::models::{Company, Me, Project};
+use super::oauth::{self, Grant};
+use super::pagination::{page_count, parse_link_header};
+use super::paths::resolve_path;
+use super::retry::{self, Outcome, RetryPolicy};
+use super::secret::{scrub, Secret};
+use super::store::{Origin, TokenStore};
+use super::token::{now_unix, Token};
+
+const USER_AGENT: &str = concat!("procore-python/", env!("CARGO_PKG_VERSION"));
+const DEFAULT_PER_PAGE: u64 = 100;
+
+/// The last rate-limit figures Procore sent (`X-Rate-Limit-*`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RateLimit {
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// Unix seconds at which the window resets.
+    pub reset: Option<f64>,
+}
+
+#[derive(Clone)]
+struct AuthState {
+    token: Option<Token>,
+    origin: Origin,
+}
+
+struct Inner {
+    cfg: Config,
+    http: reqwest::Client,
+    policy: RetryPolicy,
+    auth: Mutex<AuthState>,
+    /// Single-flight: one renewal at a time per client (and, through the store's file lock,
+    /// per store across processes).
+    renew_lock: tokio::sync::Mutex<()>,
+    store: Option<TokenStore>,
+    in_flight: Semaphore,
+    rate: Mutex<RateLimit>,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+/// A successful (2xx) answer.
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Response {
+    /// The decoded JSON body; `None` for an empty body (204).
+    pub fn json(&self) -> Result<Option<Value>> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(&self.body)
+            .map(Some)
+            .map_err(|e| Error::Decode(format!("the response is not valid JSON: {e}")))
+    }
+
+    fn header_u64(&self, name: &str) -> Option<u64> {
+        header_str(&self.headers, name).and_then(|v| v.trim().parse().ok())
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("environment", &self.inner.cfg.environment.name())
+            .field("base_url", &self.inner.cfg.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Validates the options, loads the token store and builds the HTTP client. Sends nothing.
+    pub fn new(opts: &ClientOptions) -> Result<Client> {
+        let (cfg, given) = opts.validate()?;
+        let store = cfg.token_store.clone().map(TokenStore::new);
+        let (token, origin) = match (given, &store) {
+            (Some(t), Some(s)) => {
+                s.save(&t, Origin::External)?;
+                (Some(t), Origin::External)
+            }
+            (Some(t), None) => (Some(t), Origin::External),
+            (None, Some(s)) => match s.load()? {
+                Some((t, o)) => (Some(t), o),
+                None => (None, Origin::External),
+            },
+            (None, None) => (None, Origin::External),
+        };
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .https_only(true)
+            // Never follow redirects: the bearer token and the client secret stay on the
+            // configured hosts (RFC 6749 §10 advice; oauth2-rs does the same).
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(cfg.max_concurrency.max(8));
+        if let Some(pem) = &cfg.ca_cert_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::Config(format!("ca_cert: not a PEM certificate: {e}")))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                policy: RetryPolicy::new(cfg.max_retries),
+                in_flight: Semaphore::new(cfg.max_concurrency),
+                cfg,
+                http,
+                auth: Mutex::new(AuthState { token, origin }),
+                renew_lock: tokio::sync::Mutex::new(()),
+                store,
+                rate: Mutex::new(RateLimit::default()),
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.cfg
+    }
+
+    // ----- tokens -------------------------------------------------------------------------
+
+    /// The current token, if any.
+    pub fn token(&self) -> Option<Token> {
+        self.auth().token
+    }
+
+    fn auth(&self) -> AuthState {
+        self.inner.auth.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_auth(&self, token: Option<Token>, origin: Origin) {
+        *self.inner.auth.lock().unwrap_or_else(|p| p.into_inner()) = AuthState { token, origin };
+    }
+
+    /// Step 1 of the OAuth flow: the URL the user opens to approve the app.
+    pub fn authorization_url(&self, state: Option<&str>) -> Result<String> {
+        let cfg = &self.inner.cfg;
+        let id = oauth::require_client_id(cfg.client_id.as_deref(), "authorization_url()")?;
+        Ok(oauth::authorization_url(&cfg.login_url, &id, &cfg.redirect_uri, state).into())
+    }
+
+    /// Step 2: trades the code shown by Procore for a token.
+    pub async fn exchange_code(&self, code: &str) -> Result<Token> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::Config("exchange_code(): the code is empty".into()));
+        }
+        let grant = Grant::AuthorizationCode {
+            code: Secret::new(code),
+            redirect_uri: self.inner.cfg.redirect_uri.clone(),
+        };
+        let _g = self.inner.renew_lock.lock().await;
+        let token = self.token_request(&grant).await?;
+        self.install(token, Origin::AuthorizationCode).await
+    }
+
+    /// A service-account token (client_credentials grant).
+    pub async fn client_credentials(&self) -> Result<Token> {
+        let _g = self.inner.renew_lock.lock().await;
+        let token = self.token_request(&Grant::ClientCredentials).await?;
+        self.install(token, Origin::ClientCredentials).await
+    }
+
+    /// Refreshes now (refresh_token grant; client_credentials for service accounts).
+    pub async fn refresh(&self) -> Result<Token> {
+        self.renew(None).await
+    }
+
+    /// Revokes the current token and forgets it (and removes the token store).
+    pub async fn revoke(&self) -> Result<()> {
+        let state = self.auth();
+        let Some(token) = state.token else {
+            return Err(Error::Config("revoke(): there is no token to revoke".into()));
+        };
+        let cfg = &self.inner.cfg;
+        let id = oauth::require_client_id(cfg.client_id.as_deref(), "revoke()")?;
+        let secret = oauth::require_client_secret(cfg.client_secret.as_ref(), "revoke()")?;
+        let url = oauth::endpoint(&cfg.login_url, "oauth/revoke");
+        let form = [
+            ("token", token.access_token.expose()),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.expose()),
+        ];
+        let resp = self
+            .inner
+            .http
+            .post(url.clone())
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| self.connection_error("POST", &url, e, 1))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.connection_error("POST", &url, e, 1))?;
+        if status >= 400 {
+            return Err(oauth::oauth_error(status, &body, &self.secrets(Some(&token))));
+        }
+        let _g = self.inner.renew_lock.lock().await;
+        if let Some(store) = &self.inner.store {
+            store.remove()?;
+        }
+        self.set_auth(None, Origin::External);
+        Ok(())
+    }
+
+    /// Saves a new token to the store, then makes it current: a crash between the two leaves
+    /// the new token on disk, never only in a dead process.
+    async fn install(&self, token: Token, origin: Origin) -> Result<Token> {
+        if let Some(store) = &self.inner.store {
+            let (store, t) = (store.clone(), token.clone());
+            blocking(move || store.save(&t, origin)).await?;
+        }
+        self.set_auth(Some(token.clone()), origin);
+        Ok(token)
+    }
+
+    /// Single-flight renewal. `stale` is the token a caller found expired (or that got a 401):
+    /// when the current token is already another one, somebody renewed it and it is returned
+    /// as is. `None` forces a renewal.
+    async fn renew(&self, stale: Option<&Token>) -> Result<Token> {
+        let _g = self.inner.renew_lock.lock().await;
+        let _file_lock = match &self.inner.store {
+            Some(store) => {
+                let store = store.clone();
+                Some(blocking(move || store.lock()).await?)
+            }
+            None => None,
+        };
+        // Another process sharing the store may have renewed: adopt its token.
+        if let Some(store) = &self.inner.store {
+            let store = store.clone();
+            if let Ok(Some((stored, origin))) = blocking(move || store.load()).await {
+                let cur = self.auth();
+                if cur.token.as_ref().is_none_or(|c| !c.same_access(&stored)) {
+                    self.set_auth(Some(stored), origin);
+                }
+            }
+        }
+        let state = self.auth();
+        let Some(current) = state.token else {
+            return Err(Error::Config(
+                "refresh(): there is no token: call exchange_code() or client_credentials() first"
+                    .into(),
+            ));
+        };
+        if let Some(stale) = stale {
+            if !current.same_access(stale) && !current.needs_refresh(now_unix()) {
+                return Ok(current);
+            }
+        }
+        let (grant, origin) = match (&current.refresh_token, state.origin) {
+            (Some(rt), origin) => (
+                Grant::RefreshToken {
+                    refresh_token: rt.clone(),
+                },
+                origin,
+            ),
+            (None, Origin::ClientCredentials) => (Grant::ClientCredentials, Origin::ClientCredentials),
+            (None, _) => {
+                return Err(Error::OAuth {
+                    error: "invalid_token".into(),
+                    description: Some(
+                        "the access token cannot be renewed: it has no refresh token; get a new one with exchange_code() or client_credentials()".into(),
+                    ),
+                    status: None,
+                })
+            }
+        };
+        let token = self.token_request(&grant).await?;
+        self.install(token, origin).await
+    }
+
+    fn renewable(&self, state: &AuthState) -> bool {
+        let creds = self.inner.cfg.client_id.is_some() && self.inner.cfg.client_secret.is_some();
+        match &state.token {
+            Some(t) => creds && (t.refresh_token.is_some() || state.origin == Origin::ClientCredentials),
+            None => false,
+        }
+    }
+
+    /// `POST {login}/oauth/token`. Only the client-credentials grant is retried after an
+    /// answer: a code or a refresh token may be spent by a request whose answer was lost.
+    async fn token_request(&self, grant: &Grant) -> Result<Token> {
+        let cfg = &self.inner.cfg;
+        let what = match grant {
+            Grant::AuthorizationCode { .. } => "exchange_code()",
+            Grant::RefreshToken { .. } => "refresh()",
+            Grant::ClientCredentials => "client_credentials()",
+        };
+        let id = oauth::require_client_id(cfg.client_id.as_deref(), what)?;
+        let secret = oauth::require_client_secret(cfg.client_secret.as_ref(), what)?;
+        let url = oauth::endpoint(&cfg.login_url, "oauth/token");
+        let form = grant.form(&id, secret);
+        let method = if matches!(grant, Grant::ClientCredentials) { "GET" } else { "POST" };
+        let mut tries = 0u32;
+        loop {
+            tries += 1;
+            let sent = self.inner.http.post(url.clone()).form(&form).send().await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    let outcome = if e.is_connect() { Outcome::ConnectError } else { Outcome::SendError };
+                    // `method` stands for idempotency: client credentials may be asked again.
+                    if retry::should_retry(method, outcome, tries, &self.inner.policy) {
+                        tokio::time::sleep(retry::backoff_delay(tries - 1, &self.inner.policy, rand::random())).await;
+                        continue;
+                    }
+                    return Err(self.connection_error("POST", &url, e, tries));
+                }
+            };
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = match resp.bytes().await {
+                Ok(b) => b,
+                Err(e) => return Err(self.connection_error("POST", &url, e, tries)),
+            };
+            if (200..300).contains(&status) {
+                let value: Value = serde_json::from_slice(&body).map_err(|e| {
+                    Error::Decode(format!("the token endpoint answered with invalid JSON: {e}"))
+                })?;
+                return Token::from_json(&value);
+            }
+            if retry::should_retry(method, Outcome::Status(status), tries, &self.inner.policy) {
+                let wait = self.server_wait(status, &headers);
+                tokio::time::sleep(retry::retry_wait(tries - 1, wait, &self.inner.policy, rand::random())).await;
+                continue;
+            }
+            return Err(oauth::oauth_error(status, &body, &self.secrets(None)));
+        }
+    }
+
+    /// Every secret this client holds, for scrubbing server-sent text.
+    fn secrets(&self, extra: Option<&Token>) -> Vec<Secret> {
+        let mut v = Vec::new();
+        if let Some(s) = &self.inner.cfg.client_secret {
+            v.push(s.clone());
+        }
+        for t in self.auth().token.iter().chain(extra) {
+            v.push(t.access_token.clone());
+            if let Some(r) = &t.refresh_token {
+                v.push(r.clone());
+            }
+        }
+        v
+    }
+
+    /// A token that is not about to expire, renewing it first when it is.
+    async fn usable_token(&self) -> Result<(Token, Origin)> {
+        let state = self.auth();
+        let Some(token) = state.token.clone() else {
+            return Err(Error::Config(
+                "no access token: call exchange_code(code) or client_credentials(), or pass access_token=, token= or token_store=".into(),
+            ));
+        };
+        if token.needs_refresh(now_unix()) && self.renewable(&state) {
+            let t = self.renew(Some(&token)).await?;
+            let origin = self.auth().origin;
+            return Ok((t, origin));
+        }
+        Ok((token, state.origin))
+    }
+
+    // ----- requests -----------------------------------------------------------------------
+
+    /// The last rate-limit figures the API sent.
+    pub fn rate_limit(&self) -> RateLimit {
+        self.inner.rate.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn record_rate_limit(&self, headers: &HeaderMap) {
+        let limit = header_str(headers, "x-rate-limit-limit").and_then(|v| v.trim().parse().ok());
+        let remaining = header_str(headers, "x-rate-limit-remaining").and_then(|v| v.trim().parse().ok());
+        let reset = header_str(headers, "x-rate-limit-reset").and_then(|v| v.trim().parse().ok());
+        if limit.is_none() && remaining.is_none() && reset.is_none() {
+            return;
+        }
+        let mut r = self.inner.rate.lock().unwrap_or_else(|p| p.into_inner());
+        *r = RateLimit { limit, remaining, reset };
+    }
+
+    /// Seconds the server asked us to wait: `Retry-After`, or for a 429 without it the time to
+    /// `X-Rate-Limit-Reset`.
+    fn server_wait(&self, status: u16, headers: &HeaderMap) -> Option<f64> {
+        if let Some(s) = header_str(headers, "retry-after").and_then(|v| retry::parse_retry_after(v, SystemTime::now())) {
+            return Some(s);
+        }
+        if status == 429 {
+            return header_str(headers, "x-rate-limit-reset")
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .and_then(|reset| retry::until_reset(reset, now_unix()));
+        }
+        None
+    }
+
+    /// The `Procore-Company-Id` to send: the call's, else the client's default. `/me` and
+    /// `/companies` go without it, except with client-credentials tokens (Procore wants it
+    /// on every call of a service account).
+    fn company_header(&self, url: &Url, explicit: Option<i64>, origin: Origin) -> Option<i64> {
+        let company = explicit.or(self.inner.cfg.company_id)?;
+        if origin == Origin::ClientCredentials {
+            return Some(company);
+        }
+        let base = self.inner.cfg.base_url.path().trim_end_matches('/');
+        let rel = url.path().strip_prefix(base).unwrap_or(url.path());
+        let mut parts = rel.trim_matches('/').split('/');
+        let exempt = matches!(
+            (parts.next(), parts.next(), parts.next(), parts.next()),
+            (Some("rest"), Some(v), Some("me" | "companies"), None) if v.starts_with('v')
+        );
+        (!exempt).then_some(company)
+    }
+
+    /// Sends one API request with the token, retries and renewal; returns a 2xx answer.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        query: &[(String, String)],
+        json: Option<&Value>,
+        company_id: Option<i64>,
+    ) -> Result<Response> {
+        let _permit = self
+            .inner
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| Error::Config("the client is closed".into()))?;
+        let mut tries = 0u32;
+        let mut renewed = false;
+        loop {
+            let (token, origin) = self.usable_token().await?;
+            tries += 1;
+            let mut req = self
+                .inner
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token.access_token.expose())
+                .header(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+            if !query.is_empty() {
+                req = req.query(query);
+            }
+            if let Some(c) = self.company_header(&url, company_id, origin) {
+                req = req.header("Procore-Company-Id", c);
+            }
+            if let Some(body) = json {
+                req = req.json(body);
+            }
+            let result = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    resp.bytes().await.map(|body| (status, headers, body))
+                }
+                Err(e) => Err(e),
+            };
+            let (status, headers, body) = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    let outcome = if e.is_connect() { Outcome::ConnectError } else { Outcome::SendError };
+                    if retry::should_retry(method.as_str(), outcome, tries, &self.inner.policy) {
+                        tokio::time::sleep(retry::backoff_delay(tries - 1, &self.inner.policy, rand::random())).await;
+                        continue;
+                    }
+                    return Err(self.connection_error(method.as_str(), &url, e, tries));
+                }
+            };
+            self.record_rate_limit(&headers);
+            if (200..300).contains(&status) {
+                return Ok(Response { status, headers, body });
+            }
+            if status == 401 && !renewed && self.renewable(&self.auth()) {
+                // Expired or revoked under us: renew once, then try again.
+                renewed = true;
+                tries -= 1;
+                self.renew(Some(&token)).await?;
+                continue;
+            }
+            if retry::should_retry(method.as_str(), Outcome::Status(status), tries, &self.inner.policy) {
+                let wait = self.server_wait(status, &headers);
+                tokio::time::sleep(retry::retry_wait(tries - 1, wait, &self.inner.policy, rand::random())).await;
+                continue;
+            }
+            return Err(self.api_error(method.as_str(), &url, query, status, &headers, &body, tries));
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn api_error(
+        &self,
+        method: &str,
+        url: &Url,
+        query: &[(String, String)],
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+        tries: u32,
+    ) -> Error {
+        let secrets = self.secrets(None);
+        let text = String::from_utf8_lossy(body);
+        let clean = scrub(&text, &secrets);
+        let body = match serde_json::from_str::<Value>(&clean) {
+            Ok(v) => v,
+            Err(_) if clean.trim().is_empty() => Value::Null,
+            Err(_) => Value::String(clean),
+        };
+        let mut full = url.clone();
+        if !query.is_empty() {
+            full.query_pairs_mut().extend_pairs(query);
+        }
+        let request_id = ["x-request-id", "procore-request-id", "x-amzn-requestid"]
+            .iter()
+            .find_map(|h| header_str(headers, h))
+            .map(str::to_string);
+        Error::Api(Box::new(ApiError {
+            status,
+            body,
+            method: method.to_string(),
+            url: scrub(full.as_str(), &secrets),
+            request_id,
+            retry_after: self.server_wait(status, headers),
+            attempts: tries,
+        }))
+    }
+
+    fn connection_error(&self, method: &str, url: &Url, e: reqwest::Error, tries: u32) -> Error {
+        let mut msg = String::new();
+        let mut src: Option<&dyn std::error::Error> = Some(&e);
+        // reqwest's own text repeats the URL with its query; ours names it once, without it.
+        let mut first = true;
+        while let Some(s) = src {
+            let part = s.to_string();
+            if first {
+                first = false;
+            } else if !msg.contains(&part) {
+                msg.push_str(": ");
+                msg.push_str(&part);
+            }
+            src = s.source();
+        }
+        let kind = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "could not connect"
+        } else {
+            "connection failed"
+        };
+        let mut bare = url.clone();
+        bare.set_query(None);
+        let secrets = self.secrets(None);
+        let attempts = if tries > 1 { format!(" (after {tries} attempts)") } else { String::new() };
+        Error::Connection {
+            message: scrub(&format!("{method} {bare} {kind}{msg}{attempts}"), &secrets),
+            timeout: e.is_timeout(),
+            attempts: tries,
+        }
+    }
+
+    /// Resolves a caller's path against the API host (refusing other hosts).
+    pub fn api_url(&self, path: &str) -> Result<Url> {
+        resolve_path(&self.inner.cfg.base_url, path)
+    }
+
+    /// Any endpoint: the decoded JSON answer (`None` for an empty one).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(String, String)],
+        json: Option<&Value>,
+        company_id: Option<i64>,
+    ) -> Result<Option<Value>> {
+        let url = self.api_url(path)?;
+        self.send(method, url, query, json, company_id).await?.json()
+    }
+
+    /// Every page of a list endpoint, in order. With `Total` from page 1, pages 2..N are
+    /// fetched concurrently (within `max_concurrency`); without it, `Link rel="next"` is
+    /// followed. `per_page` in `query` is respected; the server's `Per-Page` wins.
+    pub async fn paginate(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+    ) -> Result<Vec<Value>> {
+        let url = self.api_url(path)?;
+        let mut base_query: Vec<(String, String)> =
+            query.iter().filter(|(k, _)| k != "page").cloned().collect();
+        let asked = match base_query.iter().find(|(k, _)| k == "per_page") {
+            Some((_, v)) => v.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                Error::Config(format!("per_page must be a positive integer, not {v:?}"))
+            })?,
+            None => {
+                base_query.push(("per_page".into(), DEFAULT_PER_PAGE.to_string()));
+                DEFAULT_PER_PAGE
+            }
+        };
+        let first = self.page(&url, &base_query, 1, company_id).await?;
+        let total = first.header_u64("total");
+        let per_page = first.header_u64("per-page").filter(|n| *n > 0).unwrap_or(asked);
+        let link_next = header_str(&first.headers, "link").and_then(|l| parse_link_header(l).next);
+        let mut records = page_items(&first)?;
+        if let Some(total) = total {
+            let pages = page_count(total, per_page);
+            if pages > 1 {
+                for (k, v) in base_query.iter_mut() {
+                    if k == "per_page" {
+                        *v = per_page.to_string();
+                    }
+                }
+                let rest: Vec<Vec<Value>> = futures::stream::iter(2..=pages)
+                    .map(|p| {
+                        let (url, q) = (&url, &base_query);
+                        async move { page_items(&self.page(url, q, p, company_id).await?) }
+                    })
+                    .buffered(self.inner.cfg.max_concurrency)
+                    .try_collect()
+                    .await?;
+                records.reserve(rest.iter().map(Vec::len).sum());
+                for page in rest {
+                    records.extend(page);
+                }
+            }
+        } else {
+            let mut next = link_next;
+            let mut seen = 1u64;
+            while let Some(href) = next {
+                seen += 1;
+                if seen > 100_000 {
+                    return Err(Error::Decode("pagination: more than 100000 pages".into()));
+                }
+                let next_url = self.api_url(&href)?;
+                let resp = self.send(Method::GET, next_url, &[], None, company_id).await?;
+                records.extend(page_items(&resp)?);
+                next = header_str(&resp.headers, "link").and_then(|l| parse_link_header(l).next);
+            }
+        }
+        Ok(records)
+    }
+
+    async fn page(
+        &self,
+        url: &Url,
+        query: &[(String, String)],
+        page: u64,
+        company_id: Option<i64>,
+    ) -> Result<Response> {
+        let mut q = query.to_vec();
+        q.push(("page".into(), page.to_string()));
+        self.send(Method::GET, url.clone(), &q, None, company_id).await
+    }
+
+    // ----- typed endpoints ----------------------------------------------------------------
+
+    /// `GET /rest/v1.0/me`.
+    pub async fn me(&self) -> Result<Me> {
+        let v = self.request(Method::GET, "/rest/v1.0/me", &[], None, None).await?;
+        Me::from_value(v.unwrap_or(Value::Null))
+    }
+
+    /// Every company the user can see.
+    pub async fn companies(&self) -> Result<Vec<Company>> {
+        self.paginate("/rest/v1.0/companies", &[], None)
+            .await?
+            .into_iter()
+            .map(Company::from_value)
+            .collect()
+    }
+
+    fn company_or_default(&self, company_id: Option<i64>, what: &str) -> Result<i64> {
+        company_id.or(self.inner.cfg.company_id).ok_or_else(|| {
+            Error::Config(format!(
+                "{what} needs a company_id: pass company_id=… or set it on the client"
+            ))
+        })
+    }
+
+    /// Every project of a company (`filters` become query parameters).
+    pub async fn projects(
+        &self,
+        company_id: Option<i64>,
+        filters: &[(String, String)],
+    ) -> Result<Vec<Project>> {
+        let company = self.company_or_default(company_id, "projects.list()")?;
+        let mut q = vec![("company_id".to_string(), company.to_string())];
+        q.extend(filters.iter().filter(|(k, _)| k != "company_id").cloned());
+        self.paginate("/rest/v1.0/projects", &q, Some(company))
+            .await?
+            .into_iter()
+            .map(Project::from_value)
+            .collect()
+    }
+
+    /// One project.
+    pub async fn project(&self, project_id: i64, company_id: Option<i64>) -> Result<Project> {
+        if project_id <= 0 {
+            return Err(Error::Config(format!(
+                "project_id must be a positive integer, not {project_id}"
+            )));
+        }
+        let company = self.company_or_default(company_id, "projects.get()")?;
+        let q = [("company_id".to_string(), company.to_string())];
+        let v = self
+            .request(Method::GET, &format!("/rest/v1.0/projects/{project_id}"), &q, None, Some(company))
+            .await?;
+        Project::from_value(v.unwrap_or(Value::Null))
+    }
+}
+
+/// The records of one page: a JSON list, or v2's `{"data": [...]}` envelope.
+fn page_items(resp: &Response) -> Result<Vec<Value>> {
+    match resp.json()? {
+        Some(Value::Array(items)) => Ok(items),
+        Some(Value::Object(mut m)) => match m.remove("data") {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err(Error::Decode(
+                "pagination: expected a JSON list (or {\"data\": [...]})".into(),
+            )),
+        },
+        None => Ok(Vec::new()),
+        Some(_) => Err(Error::Decode("pagination: expected a JSON list".into())),
+    }
+}
+
+/// Runs blocking file work off the async threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::TokenStore(format!("background task failed: {e}")))?
+}

@@ -1,0 +1,28 @@
+//! The pure Rust core: no pyo3 here. Every API call is written once, as an `async fn` on
+//! [`Client`]; the Python layer wraps it for both the sync and the async client.
+
+mod client;
+mod config;
+mod error;
+mod models;
+mod oauth;
+mod pagination;
+mod params;
+mod paths;
+mod retry;
+mod secret;
+mod store;
+mod token;
+
+pub use client::{Client, RateLimit};
+pub use config::{ClientOptions, Config, Environment};
+pub use error::{ApiError, Error, Result};
+pub use models::{Company, Me, Project};
+pub use oauth::authorization_url;
+pub use pagination::{parse_link_header, LinkRels};
+pub use params::flatten_params;
+pub use paths::resolve_path;
+pub use retry::{backoff_delay, parse_retry_after, should_retry, RetryPolicy};
+pub use secret::Secret;
+pub use store::{Origin, StoreLock, TokenStore};
+pub use token::{now_unix, Token};

@@ -1,0 +1,70 @@
+use std::fmt;
+use std::sync::Arc;
+
+/// A secret string (client secret, access or refresh token). `Debug` and `Display` print
+/// `[redacted]`; the value is read only through [`Secret::expose`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(Arc<str>);
+
+impl Secret {
+    pub fn new(value: impl Into<Arc<str>>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value. Every call site is a place where the secret leaves the client:
+    /// an HTTP header, a form field, the token store or `Token.to_dict()`.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Replaces every occurrence of the given secrets in `text` with `[redacted]`, so that text the
+/// server sent (an error description, a body) can never carry one of our secrets to a message.
+pub fn scrub(text: &str, secrets: &[Secret]) -> String {
+    let mut out = text.to_string();
+    for s in secrets {
+        let v = s.expose();
+        // Short values would redact innocent text; real secrets are long random strings.
+        if v.len() >= 8 && out.contains(v) {
+            out = out.replace(v, "[redacted]");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_hide_the_value() {
+        let s = Secret::new("s3cr3t-value-123");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(s.expose(), "s3cr3t-value-123");
+    }
+
+    #[test]
+    fn scrub_replaces_every_secret() {
+        let a = Secret::new("aaaaaaaaaaaa");
+        let b = Secret::new("bbbbbbbbbbbb");
+        let text = "token aaaaaaaaaaaa and bbbbbbbbbbbb and aaaaaaaaaaaa";
+        assert_eq!(
+            scrub(text, &[a.clone(), b]),
+            "token [redacted] and [redacted] and [redacted]"
+        );
+        assert_eq!(scrub("nothing here", &[a]), "nothing here");
+    }
+}

@@ -1,0 +1,498 @@
+//! `procore.Client` and `procore.AsyncClient`: one set of methods on a shared base class.
+//! Each method builds one core future; `dispatch` either blocks on it (sync, GIL released,
+//! Ctrl-C checked) or hands it to asyncio as an awaitable (async).
+
+use std::sync::RwLock;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use reqwest::Method;
+
+use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
+use super::errors::{config_error, to_pyerr};
+use super::models::{Json, Me, Project, Records, Token};
+use super::runtime::{dispatch, runtime};
+use crate::core::{self, ClientOptions, Secret};
+
+#[pyclass(frozen, subclass, module = "procore._procore")]
+pub struct BaseClient {
+    core: RwLock<Option<core::Client>>,
+    is_async: bool,
+}
+
+impl BaseClient {
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        py: Python<'_>,
+        is_async: bool,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+        environment: String,
+        base_url: Option<String>,
+        login_url: Option<String>,
+        redirect_uri: String,
+        access_token: Option<String>,
+        token: Option<&Bound<'_, PyAny>>,
+        token_store: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
+        timeout: f64,
+        max_retries: i64,
+        max_concurrency: i64,
+    ) -> PyResult<Self> {
+        let token = match token {
+            None => None,
+            Some(t) if t.is_none() => None,
+            Some(t) => {
+                if let Ok(tok) = t.cast::<Token>() {
+                    Some(tok.get().inner.clone())
+                } else if t.is_instance_of::<PyDict>() {
+                    Some(Token::from_dict(py, t)?.inner)
+                } else {
+                    return Err(config_error(py, "token must be a procore.Token or a dict"));
+                }
+            }
+        };
+        let opts = ClientOptions {
+            client_id: client_id.or_else(|| env("PROCORE_CLIENT_ID")),
+            client_secret: client_secret
+                .or_else(|| env("PROCORE_CLIENT_SECRET"))
+                .map(Secret::new),
+            environment,
+            base_url,
+            login_url,
+            redirect_uri,
+            access_token: access_token.map(Secret::new),
+            token,
+            token_store: path_arg(py, "token_store", token_store)?,
+            company_id: id_arg(py, "company_id", company_id)?,
+            ca_cert: path_arg(py, "ca_cert", ca_cert)?,
+            timeout,
+            connect_timeout: None,
+            max_retries,
+            max_concurrency,
+        };
+        let _rt = runtime().enter();
+        let client = core::Client::new(&opts).map_err(|e| to_pyerr(py, e))?;
+        Ok(BaseClient {
+            core: RwLock::new(Some(client)),
+            is_async,
+        })
+    }
+
+    fn core(&self, py: Python<'_>) -> PyResult<core::Client> {
+        match &*self.core.read().unwrap_or_else(|p| p.into_inner()) {
+            Some(c) => Ok(c.clone()),
+            None => Err(to_pyerr(
+                py,
+                core::Error::Config("the client is closed".into()),
+            )),
+        }
+    }
+
+    fn shut(&self) {
+        self.core.write().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: Method,
+        path: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        let query = params_arg(py, params)?;
+        let body = json_arg(py, json)?;
+        let company = id_arg(py, "company_id", company_id)?;
+        // Path problems are reported before anything is scheduled.
+        let url = c.api_url(path).map_err(|e| to_pyerr(py, e))?;
+        dispatch(py, self.is_async, async move {
+            c.send(method, url, &query, body.as_ref(), company)
+                .await?
+                .json()
+                .map(Json)
+        })
+    }
+}
+
+#[pymethods]
+impl BaseClient {
+    /// Step 1 of the OAuth flow: the URL where the user approves the app. Procore then shows
+    /// the code (out-of-band redirect URI, the default) or sends it to your redirect URI.
+    #[pyo3(signature = (state=None))]
+    fn authorization_url(&self, py: Python<'_>, state: Option<String>) -> PyResult<String> {
+        self.core(py)?
+            .authorization_url(state.as_deref())
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Step 2: trades the authorization code for a token (authorization_code grant).
+    fn exchange_code(&self, py: Python<'_>, code: String) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        dispatch(py, self.is_async, async move {
+            c.exchange_code(&code).await.map(Token::from)
+        })
+    }
+
+    /// A service-account token (client_credentials grant).
+    fn client_credentials(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        dispatch(py, self.is_async, async move {
+            c.client_credentials().await.map(Token::from)
+        })
+    }
+
+    /// Refreshes the token now. Done automatically before expiry and after a 401.
+    fn refresh(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        dispatch(py, self.is_async, async move { c.refresh().await.map(Token::from) })
+    }
+
+    /// Revokes the current token and forgets it (removing the token store file).
+    fn revoke(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        dispatch(py, self.is_async, async move { c.revoke().await })
+    }
+
+    /// The current token, or None.
+    #[getter]
+    fn token(&self, py: Python<'_>) -> PyResult<Option<Token>> {
+        Ok(self.core(py)?.token().map(Token::from))
+    }
+
+    /// The last rate-limit figures Procore sent: `{"limit", "remaining", "reset"}` (reset in
+    /// Unix seconds), or None before the first answer.
+    #[getter]
+    fn rate_limit<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let r = self.core(py)?.rate_limit();
+        if r == core::RateLimit::default() {
+            return Ok(None);
+        }
+        let d = PyDict::new(py);
+        d.set_item("limit", r.limit)?;
+        d.set_item("remaining", r.remaining)?;
+        d.set_item("reset", r.reset)?;
+        Ok(Some(d))
+    }
+
+    /// Step 3: `GET /rest/v1.0/me`, the user the token belongs to.
+    fn me(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        dispatch(py, self.is_async, async move { c.me().await.map(Me::from) })
+    }
+
+    /// Companies: `client.companies.list()`.
+    #[getter]
+    fn companies(slf: &Bound<'_, Self>) -> Companies {
+        Companies {
+            client: slf.clone().unbind(),
+        }
+    }
+
+    /// Projects: `client.projects.list(company_id=…)`, `client.projects.get(id)`.
+    #[getter]
+    fn projects(slf: &Bound<'_, Self>) -> Projects {
+        Projects {
+            client: slf.clone().unbind(),
+        }
+    }
+
+    /// `GET path`: the decoded JSON answer.
+    #[pyo3(signature = (path, params=None, *, company_id=None))]
+    fn get(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.request(py, Method::GET, path, params, None, company_id)
+    }
+
+    /// `POST path` with a JSON body.
+    #[pyo3(signature = (path, json=None, *, params=None, company_id=None))]
+    fn post(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        json: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.request(py, Method::POST, path, params, json, company_id)
+    }
+
+    /// `PUT path` with a JSON body.
+    #[pyo3(signature = (path, json=None, *, params=None, company_id=None))]
+    fn put(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        json: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.request(py, Method::PUT, path, params, json, company_id)
+    }
+
+    /// `PATCH path` with a JSON body.
+    #[pyo3(signature = (path, json=None, *, params=None, company_id=None))]
+    fn patch(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        json: Option<&Bound<'_, PyAny>>,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.request(py, Method::PATCH, path, params, json, company_id)
+    }
+
+    /// `DELETE path`: the decoded JSON answer, or None when it is empty.
+    #[pyo3(signature = (path, *, params=None, company_id=None))]
+    fn delete(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        self.request(py, Method::DELETE, path, params, None, company_id)
+    }
+
+    /// Every record of a list endpoint, all pages, in order.
+    #[pyo3(signature = (path, params=None, *, company_id=None))]
+    fn paginate(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let c = self.core(py)?;
+        let query = params_arg(py, params)?;
+        let company = id_arg(py, "company_id", company_id)?;
+        let path = path.to_string();
+        c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
+        dispatch(py, self.is_async, async move {
+            c.paginate(&path, &query, company).await.map(Records::Json)
+        })
+    }
+
+    #[getter]
+    fn environment(&self, py: Python<'_>) -> PyResult<&'static str> {
+        Ok(self.core(py)?.config().environment.name())
+    }
+
+    #[getter]
+    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.core(py)?.config().base_url.as_str().trim_end_matches('/').to_string())
+    }
+
+    #[getter]
+    fn login_url(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.core(py)?.config().login_url.as_str().trim_end_matches('/').to_string())
+    }
+
+    #[getter]
+    fn client_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        Ok(self.core(py)?.config().client_id.clone())
+    }
+
+    #[getter]
+    fn company_id(&self, py: Python<'_>) -> PyResult<Option<i64>> {
+        Ok(self.core(py)?.config().company_id)
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.core.read().unwrap_or_else(|p| p.into_inner()).is_none()
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().name()?.to_string();
+        let this = slf.get();
+        let guard = this.core.read().unwrap_or_else(|p| p.into_inner());
+        Ok(match &*guard {
+            None => format!("{name}(closed)"),
+            Some(c) => {
+                let cfg = c.config();
+                format!(
+                    "{name}(environment='{}', base_url='{}', company_id={}, authorized={})",
+                    cfg.environment.name(),
+                    cfg.base_url.as_str().trim_end_matches('/'),
+                    cfg.company_id.map(|i| i.to_string()).unwrap_or_else(|| "None".into()),
+                    if c.token().is_some() { "True" } else { "False" },
+                )
+            }
+        })
+    }
+}
+
+macro_rules! client_class {
+    ($name:ident, $is_async:expr, { $($extra:tt)* }) => {
+        #[pyclass(frozen, extends = BaseClient, module = "procore._procore")]
+        pub struct $name;
+
+        #[pymethods]
+        impl $name {
+            #[new]
+            #[pyo3(signature = (
+                client_id=None, client_secret=None, *, environment="production".to_string(),
+                base_url=None, login_url=None, redirect_uri="urn:ietf:wg:oauth:2.0:oob".to_string(),
+                access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
+                timeout=30.0, max_retries=3, max_concurrency=8
+            ))]
+            #[allow(clippy::too_many_arguments)]
+            fn py_new(
+                py: Python<'_>,
+                client_id: Option<String>,
+                client_secret: Option<String>,
+                environment: String,
+                base_url: Option<String>,
+                login_url: Option<String>,
+                redirect_uri: String,
+                access_token: Option<String>,
+                token: Option<&Bound<'_, PyAny>>,
+                token_store: Option<&Bound<'_, PyAny>>,
+                company_id: Option<&Bound<'_, PyAny>>,
+                ca_cert: Option<&Bound<'_, PyAny>>,
+                timeout: f64,
+                max_retries: i64,
+                max_concurrency: i64,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let base = BaseClient::build(
+                    py, $is_async, client_id, client_secret, environment, base_url, login_url,
+                    redirect_uri, access_token, token, token_store, company_id, ca_cert, timeout,
+                    max_retries, max_concurrency,
+                )?;
+                Ok(PyClassInitializer::from(base).add_subclass($name))
+            }
+
+            $($extra)*
+        }
+    };
+}
+
+client_class!(Client, false, {
+    /// Closes the client: its connections are dropped and later calls raise.
+    fn close(slf: PyRef<'_, Self>) {
+        slf.as_super().shut();
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(slf: PyRef<'_, Self>, _args: &Bound<'_, PyTuple>) -> bool {
+        slf.as_super().shut();
+        false
+    }
+});
+
+client_class!(AsyncClient, true, {
+    /// Closes the client (awaitable).
+    fn close<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        slf.as_super().shut();
+        pyo3_async_runtimes::tokio::future_into_py(py, async { Ok(()) })
+    }
+
+    /// Same as `close()`.
+    fn aclose<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Self::close(slf, py)
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let this = slf.unbind();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(this) })
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(
+        slf: PyRef<'py, Self>,
+        py: Python<'py>,
+        _args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.as_super().shut();
+        pyo3_async_runtimes::tokio::future_into_py(py, async { Ok(false) })
+    }
+});
+
+/// `client.companies`.
+#[pyclass(frozen, module = "procore._procore")]
+pub struct Companies {
+    client: Py<BaseClient>,
+}
+
+#[pymethods]
+impl Companies {
+    /// Every company the user can see (all pages).
+    fn list(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let base = self.client.get();
+        let c = base.core(py)?;
+        dispatch(py, base.is_async, async move {
+            c.companies().await.map(Records::Companies)
+        })
+    }
+}
+
+/// `client.projects`.
+#[pyclass(frozen, module = "procore._procore")]
+pub struct Projects {
+    client: Py<BaseClient>,
+}
+
+#[pymethods]
+impl Projects {
+    /// Every project of a company (all pages). Extra keyword arguments become query
+    /// parameters (`per_page=50`, `filters={"by_status": "Active"}`).
+    #[pyo3(signature = (company_id=None, **filters))]
+    fn list(
+        &self,
+        py: Python<'_>,
+        company_id: Option<&Bound<'_, PyAny>>,
+        filters: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let base = self.client.get();
+        let c = base.core(py)?;
+        let company = id_arg(py, "company_id", company_id)?;
+        let query = params_arg(py, filters.map(|f| f.as_any()))?;
+        if company.is_none() && c.config().company_id.is_none() {
+            return Err(config_error(
+                py,
+                "projects.list() needs a company_id: pass company_id=… or set it on the client",
+            ));
+        }
+        dispatch(py, base.is_async, async move {
+            c.projects(company, &query).await.map(Records::Projects)
+        })
+    }
+
+    /// One project.
+    #[pyo3(signature = (project_id, company_id=None))]
+    fn get(
+        &self,
+        py: Python<'_>,
+        project_id: &Bound<'_, PyAny>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let base = self.client.get();
+        let c = base.core(py)?;
+        let id = id_arg(py, "project_id", Some(project_id))?
+            .ok_or_else(|| config_error(py, "project_id must be a positive integer, not None"))?;
+        let company = id_arg(py, "company_id", company_id)?;
+        if company.is_none() && c.config().company_id.is_none() {
+            return Err(config_error(
+                py,
+                "projects.get() needs a company_id: pass company_id=… or set it on the client",
+            ));
+        }
+        dispatch(py, base.is_async, async move {
+            c.project(id, company).await.map(Project::from)
+        })
+    }
+}
