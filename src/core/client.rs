@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
 use serde_json::Value;
@@ -25,6 +25,7 @@ use super::token::{now_unix, Token};
 
 const USER_AGENT: &str = concat!("procore-python/", env!("CARGO_PKG_VERSION"));
 const DEFAULT_PER_PAGE: u64 = 100;
+pub const COMPANIES_PATH: &str = "/rest/v1.0/companies";
 
 /// The last rate-limit figures Procore sent (`X-Rate-Limit-*`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,8 +42,29 @@ struct AuthState {
     origin: Origin,
 }
 
+/// Shared pacing state: the server's rate-limit figures, with our own sends counted down
+/// between answers.
+#[derive(Debug, Default)]
+struct Pace {
+    limit: Option<u64>,
+    remaining: Option<i64>,
+    reset: Option<f64>,
+    next_slot: f64,
+}
+
+enum PaceStep {
+    Go,
+    SleepThenGo(f64),
+    SleepThenRetry(f64),
+}
+
+/// When the remaining allowance falls under this share of the limit, requests are spread
+/// evenly over what is left of the window instead of being sent at once.
+const PACE_FROM: f64 = 0.25;
+
 struct Inner {
     cfg: Config,
+    pace: Mutex<Pace>,
     http: reqwest::Client,
     policy: RetryPolicy,
     auth: Mutex<AuthState>,
@@ -57,6 +79,31 @@ struct Inner {
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+}
+
+/// Pages fetched ahead by a background task; dropping it stops the task.
+pub struct PageStream {
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<Value>>>,
+    total: Arc<std::sync::OnceLock<u64>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PageStream {
+    /// The next page, `None` after the last one.
+    pub async fn next_page(&mut self) -> Option<Result<Vec<Value>>> {
+        self.rx.recv().await
+    }
+
+    /// The record count the server announced (`Total`), once page 1 has arrived.
+    pub fn total(&self) -> Option<u64> {
+        self.total.get().copied()
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// A successful (2xx) answer.
@@ -140,6 +187,7 @@ impl Client {
                 renew_lock: tokio::sync::Mutex::new(()),
                 store,
                 rate: Mutex::new(RateLimit::default()),
+                pace: Mutex::new(Pace::default()),
             }),
         })
     }
@@ -400,15 +448,84 @@ impl Client {
         self.inner.rate.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn record_rate_limit(&self, headers: &HeaderMap) {
+    fn record_rate_limit(&self, status: u16, headers: &HeaderMap) {
         let limit = header_str(headers, "x-rate-limit-limit").and_then(|v| v.trim().parse().ok());
-        let remaining = header_str(headers, "x-rate-limit-remaining").and_then(|v| v.trim().parse().ok());
-        let reset = header_str(headers, "x-rate-limit-reset").and_then(|v| v.trim().parse().ok());
+        let remaining: Option<u64> =
+            header_str(headers, "x-rate-limit-remaining").and_then(|v| v.trim().parse().ok());
+        let reset: Option<f64> =
+            header_str(headers, "x-rate-limit-reset").and_then(|v| v.trim().parse().ok());
+        let mut p = self.inner.pace.lock().unwrap_or_else(|e| e.into_inner());
+        if status == 429 {
+            // Out of allowance: everyone waits for the window the server names.
+            let wait = self.server_wait(status, headers).unwrap_or(1.0);
+            p.remaining = Some(0);
+            p.reset = Some(now_unix() + wait.min(self.inner.policy.max_wait.as_secs_f64()));
+        } else if let (Some(rem), Some(reset)) = (remaining, reset) {
+            let same_window = p.reset.is_some_and(|r| (r - reset).abs() < 1.0);
+            let rem = rem as i64;
+            // Within one window, requests sent after the server counted this one are already
+            // subtracted from our figure: keep the lower.
+            p.remaining = Some(match p.remaining {
+                Some(mine) if same_window => mine.min(rem),
+                _ => rem,
+            });
+            p.reset = Some(reset);
+            p.limit = limit.or(p.limit);
+        }
+        drop(p);
         if limit.is_none() && remaining.is_none() && reset.is_none() {
             return;
         }
         let mut r = self.inner.rate.lock().unwrap_or_else(|p| p.into_inner());
         *r = RateLimit { limit, remaining, reset };
+    }
+
+    fn pace_step(&self) -> PaceStep {
+        let mut p = self.inner.pace.lock().unwrap_or_else(|e| e.into_inner());
+        let now = now_unix();
+        let (Some(rem), Some(reset)) = (p.remaining, p.reset) else {
+            return PaceStep::Go;
+        };
+        if reset <= now {
+            // A new window: the next answer tells us where we stand.
+            p.remaining = None;
+            p.reset = None;
+            return PaceStep::Go;
+        }
+        if rem <= 0 {
+            return PaceStep::SleepThenRetry(reset - now + 0.05);
+        }
+        p.remaining = Some(rem - 1);
+        let limit = p.limit.unwrap_or(0) as f64;
+        let low = (limit * PACE_FROM).max(2.0 * self.inner.cfg.max_concurrency as f64);
+        if (rem as f64) > low {
+            return PaceStep::Go;
+        }
+        let interval = (reset - now) / rem as f64;
+        let slot = p.next_slot.max(now);
+        p.next_slot = slot + interval;
+        if slot > now {
+            PaceStep::SleepThenGo(slot - now)
+        } else {
+            PaceStep::Go
+        }
+    }
+
+    /// Waits as long as the shared rate-limit state says this request should.
+    async fn pace(&self) {
+        let cap = self.inner.policy.max_wait.as_secs_f64();
+        loop {
+            match self.pace_step() {
+                PaceStep::Go => return,
+                PaceStep::SleepThenGo(s) => {
+                    tokio::time::sleep(Duration::from_secs_f64(s.min(cap))).await;
+                    return;
+                }
+                PaceStep::SleepThenRetry(s) => {
+                    tokio::time::sleep(Duration::from_secs_f64(s.min(cap))).await;
+                }
+            }
+        }
     }
 
     /// Seconds the server asked us to wait: `Retry-After`, or for a 429 without it the time to
@@ -462,6 +579,7 @@ impl Client {
         let mut renewed = false;
         loop {
             let (token, origin) = self.usable_token().await?;
+            self.pace().await;
             tries += 1;
             let mut req = self
                 .inner
@@ -497,7 +615,7 @@ impl Client {
                     return Err(self.connection_error(method.as_str(), &url, e, tries));
                 }
             };
-            self.record_rate_limit(&headers);
+            self.record_rate_limit(status, &headers);
             if (200..300).contains(&status) {
                 return Ok(Response { status, headers, body });
             }
@@ -606,15 +724,70 @@ impl Client {
         self.send(method, url, query, json, company_id).await?.json()
     }
 
-    /// Every page of a list endpoint, in order. With `Total` from page 1, pages 2..N are
-    /// fetched concurrently (within `max_concurrency`); without it, `Link rel="next"` is
-    /// followed. `per_page` in `query` is respected; the server's `Per-Page` wins.
+    /// Every record of a list endpoint, in order (see [`Client::walk_pages`]).
     pub async fn paginate(
         &self,
         path: &str,
         query: &[(String, String)],
         company_id: Option<i64>,
     ) -> Result<Vec<Value>> {
+        let mut records = Vec::new();
+        self.walk_pages(path, query, company_id, |page, total| {
+            if let Some(t) = total {
+                records.reserve(t as usize);
+            }
+            records.extend(page);
+            futures::future::ready(true)
+        })
+        .await?;
+        Ok(records)
+    }
+
+    /// The pages of a list endpoint as a channel, fetched ahead in a background task (at most
+    /// `max_concurrency` pages in flight plus as many waiting), for lazy iteration.
+    pub fn pages(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+    ) -> Result<PageStream> {
+        self.api_url(path)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(self.inner.cfg.max_concurrency);
+        let total = Arc::new(std::sync::OnceLock::new());
+        let (client, path, query, total_w) = (self.clone(), path.to_string(), query.to_vec(), total.clone());
+        let task = tokio::spawn(async move {
+            let sent = client
+                .walk_pages(&path, &query, company_id, |page, t| {
+                    if let Some(t) = t {
+                        let _ = total_w.set(t);
+                    }
+                    let tx = tx.clone();
+                    async move { tx.send(Ok(page)).await.is_ok() }
+                })
+                .await;
+            if let Err(e) = sent {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        Ok(PageStream { rx, total, task })
+    }
+
+    /// Walks every page of a list endpoint in order, handing each to `sink` (with `Total` when
+    /// the server sent it) until the sink returns false. With `Total` from page 1, pages 2..N
+    /// are fetched concurrently (within `max_concurrency`) and handed over in order; without
+    /// it, `Link rel="next"` is followed. A `per_page` in `query` is respected; the server's
+    /// `Per-Page` wins.
+    pub async fn walk_pages<F, Fut>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+        mut sink: F,
+    ) -> Result<()>
+    where
+        F: FnMut(Vec<Value>, Option<u64>) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
         let url = self.api_url(path)?;
         let mut base_query: Vec<(String, String)> =
             query.iter().filter(|(k, _)| k != "page").cloned().collect();
@@ -631,26 +804,28 @@ impl Client {
         let total = first.header_u64("total");
         let per_page = first.header_u64("per-page").filter(|n| *n > 0).unwrap_or(asked);
         let link_next = header_str(&first.headers, "link").and_then(|l| parse_link_header(l).next);
-        let mut records = page_items(&first)?;
+        if !sink(page_items(&first)?, total).await {
+            return Ok(());
+        }
         if let Some(total) = total {
             let pages = page_count(total, per_page);
-            if pages > 1 {
-                for (k, v) in base_query.iter_mut() {
-                    if k == "per_page" {
-                        *v = per_page.to_string();
-                    }
+            if pages < 2 {
+                return Ok(());
+            }
+            for (k, v) in base_query.iter_mut() {
+                if k == "per_page" {
+                    *v = per_page.to_string();
                 }
-                let rest: Vec<Vec<Value>> = futures::stream::iter(2..=pages)
-                    .map(|p| {
-                        let (url, q) = (&url, &base_query);
-                        async move { page_items(&self.page(url, q, p, company_id).await?) }
-                    })
-                    .buffered(self.inner.cfg.max_concurrency)
-                    .try_collect()
-                    .await?;
-                records.reserve(rest.iter().map(Vec::len).sum());
-                for page in rest {
-                    records.extend(page);
+            }
+            let mut rest = futures::stream::iter(2..=pages)
+                .map(|p| {
+                    let (url, q) = (&url, &base_query);
+                    async move { page_items(&self.page(url, q, p, company_id).await?) }
+                })
+                .buffered(self.inner.cfg.max_concurrency);
+            while let Some(page) = rest.next().await {
+                if !sink(page?, Some(total)).await {
+                    return Ok(());
                 }
             }
         } else {
@@ -658,16 +833,18 @@ impl Client {
             let mut seen = 1u64;
             while let Some(href) = next {
                 seen += 1;
-                if seen > 100_000 {
-                    return Err(Error::Decode("pagination: more than 100000 pages".into()));
+                if seen > 1_000_000 {
+                    return Err(Error::Decode("pagination: more than a million pages".into()));
                 }
                 let next_url = self.api_url(&href)?;
                 let resp = self.send(Method::GET, next_url, &[], None, company_id).await?;
-                records.extend(page_items(&resp)?);
                 next = header_str(&resp.headers, "link").and_then(|l| parse_link_header(l).next);
+                if !sink(page_items(&resp)?, None).await {
+                    return Ok(());
+                }
             }
         }
-        Ok(records)
+        Ok(())
     }
 
     async fn page(
@@ -692,7 +869,7 @@ impl Client {
 
     /// Every company the user can see.
     pub async fn companies(&self) -> Result<Vec<Company>> {
-        self.paginate("/rest/v1.0/companies", &[], None)
+        self.paginate(COMPANIES_PATH, &[], None)
             .await?
             .into_iter()
             .map(Company::from_value)
@@ -707,16 +884,26 @@ impl Client {
         })
     }
 
-    /// Every project of a company (`filters` become query parameters).
+    /// Path, query and company of the project list (`filters` become query parameters).
+    pub fn projects_request(
+        &self,
+        company_id: Option<i64>,
+        filters: &[(String, String)],
+    ) -> Result<(&'static str, Vec<(String, String)>, i64)> {
+        let company = self.company_or_default(company_id, "projects.list()")?;
+        let mut q = vec![("company_id".to_string(), company.to_string())];
+        q.extend(filters.iter().filter(|(k, _)| k != "company_id").cloned());
+        Ok(("/rest/v1.0/projects", q, company))
+    }
+
+    /// Every project of a company.
     pub async fn projects(
         &self,
         company_id: Option<i64>,
         filters: &[(String, String)],
     ) -> Result<Vec<Project>> {
-        let company = self.company_or_default(company_id, "projects.list()")?;
-        let mut q = vec![("company_id".to_string(), company.to_string())];
-        q.extend(filters.iter().filter(|(k, _)| k != "company_id").cloned());
-        self.paginate("/rest/v1.0/projects", &q, Some(company))
+        let (path, q, company) = self.projects_request(company_id, filters)?;
+        self.paginate(path, &q, Some(company))
             .await?
             .into_iter()
             .map(Project::from_value)

@@ -14,7 +14,7 @@ mod secret;
 mod store;
 mod token;
 
-pub use client::{Client, RateLimit};
+pub use client::{Client, PageStream, RateLimit, COMPANIES_PATH};
 pub use config::{ClientOptions, Config, Environment};
 pub use error::{ApiError, Error, Result};
 pub use models::{Company, Me, Project};

@@ -10,6 +10,7 @@ use reqwest::Method;
 
 use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
 use super::errors::{config_error, to_pyerr};
+use super::iter::{Kind, PageIterator};
 use super::models::{Json, Me, Project, Records, Token};
 use super::runtime::{dispatch, runtime};
 use crate::core::{self, ClientOptions, Secret};
@@ -282,6 +283,23 @@ impl BaseClient {
         })
     }
 
+    /// The pages of a list endpoint, lazily: `for page in client.iter_pages(path)` (`async for`
+    /// on an AsyncClient). Each page is a `ResultList` of dicts; pages are fetched ahead.
+    #[pyo3(signature = (path, params=None, *, company_id=None))]
+    fn iter_pages(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        params: Option<&Bound<'_, PyAny>>,
+        company_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PageIterator> {
+        let c = self.core(py)?;
+        let query = params_arg(py, params)?;
+        let company = id_arg(py, "company_id", company_id)?;
+        c.api_url(path).map_err(|e| to_pyerr(py, e))?;
+        Ok(PageIterator::new(c, path.to_string(), query, company, Kind::JsonPages, self.is_async))
+    }
+
     #[getter]
     fn environment(&self, py: Python<'_>) -> PyResult<&'static str> {
         Ok(self.core(py)?.config().environment.name())
@@ -438,6 +456,13 @@ impl Companies {
             c.companies().await.map(Records::Companies)
         })
     }
+
+    /// Companies one at a time, fetched lazily (`for` / `async for`).
+    fn iter(&self, py: Python<'_>) -> PyResult<PageIterator> {
+        let base = self.client.get();
+        let c = base.core(py)?;
+        Ok(PageIterator::new(c, core::COMPANIES_PATH.into(), Vec::new(), None, Kind::Companies, base.is_async))
+    }
 }
 
 /// `client.projects`.
@@ -461,15 +486,26 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        if company.is_none() && c.config().company_id.is_none() {
-            return Err(config_error(
-                py,
-                "projects.list() needs a company_id: pass company_id=… or set it on the client",
-            ));
-        }
+        c.projects_request(company, &query).map_err(|e| to_pyerr(py, e))?;
         dispatch(py, base.is_async, async move {
             c.projects(company, &query).await.map(Records::Projects)
         })
+    }
+
+    /// Projects one at a time, fetched lazily with bounded memory (`for` / `async for`).
+    #[pyo3(signature = (company_id=None, **filters))]
+    fn iter(
+        &self,
+        py: Python<'_>,
+        company_id: Option<&Bound<'_, PyAny>>,
+        filters: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PageIterator> {
+        let base = self.client.get();
+        let c = base.core(py)?;
+        let company = id_arg(py, "company_id", company_id)?;
+        let query = params_arg(py, filters.map(|f| f.as_any()))?;
+        let (path, q, company) = c.projects_request(company, &query).map_err(|e| to_pyerr(py, e))?;
+        Ok(PageIterator::new(c, path.into(), q, Some(company), Kind::Projects, base.is_async))
     }
 
     /// One project.

@@ -4,6 +4,7 @@
 mod client;
 mod convert;
 mod errors;
+mod iter;
 // mod mock;
 mod models;
 mod runtime;
@@ -16,6 +17,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::AsyncClient>()?;
     m.add_class::<client::Companies>()?;
     m.add_class::<client::Projects>()?;
+    m.add_class::<iter::PageIterator>()?;
     m.add_class::<models::Token>()?;
     m.add_class::<models::Me>()?;
     m.add_class::<models::Company>()?;

@@ -1,0 +1,209 @@
+//! Lazy iteration over list endpoints: `client.iter_pages(path)`, `client.projects.iter()`,
+//! `client.companies.iter()`. Pages are fetched ahead by a background task, so memory stays
+//! bounded by the pages in flight. `for` on the sync client, `async for` on the async one.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
+use serde_json::Value;
+
+use super::errors::to_pyerr;
+use super::models::{Company, Project, Records};
+use super::runtime::block_on;
+use crate::core;
+
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// Whole pages of plain JSON records.
+    JsonPages,
+    /// One `Project` at a time.
+    Projects,
+    /// One `Company` at a time.
+    Companies,
+}
+
+struct Request {
+    client: core::Client,
+    path: String,
+    query: Vec<(String, String)>,
+    company_id: Option<i64>,
+}
+
+struct State {
+    request: Request,
+    stream: Option<core::PageStream>,
+    buffer: VecDeque<Value>,
+    total: Option<u64>,
+    done: bool,
+}
+
+enum Item {
+    Page(Vec<Value>),
+    Record(Value),
+}
+
+impl State {
+    fn stream(&mut self) -> core::Result<&mut core::PageStream> {
+        if self.stream.is_none() {
+            let r = &self.request;
+            self.stream = Some(r.client.pages(&r.path, &r.query, r.company_id)?);
+        }
+        Ok(self.stream.as_mut().expect("just set"))
+    }
+
+    async fn next(&mut self, whole_pages: bool) -> core::Result<Option<Item>> {
+        loop {
+            if whole_pages && !self.buffer.is_empty() {
+                return Ok(Some(Item::Page(self.buffer.drain(..).collect())));
+            }
+            if let Some(v) = self.buffer.pop_front() {
+                return Ok(Some(Item::Record(v)));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let stream = self.stream()?;
+            let next = stream.next_page().await;
+            let total = stream.total();
+            self.total = self.total.or(total);
+            match next {
+                Some(Ok(page)) => {
+                    if whole_pages {
+                        return Ok(Some(Item::Page(page)));
+                    }
+                    self.buffer.extend(page);
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    self.stream = None;
+                    return Err(e);
+                }
+                None => {
+                    self.done = true;
+                    self.stream = None;
+                }
+            }
+        }
+    }
+}
+
+/// Converts what the iterator yields into the Python value of its kind.
+struct Out(Kind, Item);
+
+impl<'py> IntoPyObject<'py> for Out {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let decode = |e: core::Error| to_pyerr(py, e);
+        match (self.0, self.1) {
+            (_, Item::Page(p)) => Records::Json(p).into_pyobject(py),
+            (Kind::Projects, Item::Record(v)) => core::Project::from_value(v)
+                .map(Project::from)
+                .map_err(decode)?
+                .into_bound_py_any(py),
+            (Kind::Companies, Item::Record(v)) => core::Company::from_value(v)
+                .map(Company::from)
+                .map_err(decode)?
+                .into_bound_py_any(py),
+            (Kind::JsonPages, Item::Record(v)) => Ok(pythonize::pythonize(py, &v)?),
+        }
+    }
+}
+
+#[pyclass(frozen, module = "procore._procore")]
+pub struct PageIterator {
+    state: Arc<tokio::sync::Mutex<State>>,
+    kind: Kind,
+    is_async: bool,
+}
+
+impl PageIterator {
+    pub fn new(
+        client: core::Client,
+        path: String,
+        query: Vec<(String, String)>,
+        company_id: Option<i64>,
+        kind: Kind,
+        is_async: bool,
+    ) -> Self {
+        PageIterator {
+            state: Arc::new(tokio::sync::Mutex::new(State {
+                request: Request {
+                    client,
+                    path,
+                    query,
+                    company_id,
+                },
+                stream: None,
+                buffer: VecDeque::new(),
+                total: None,
+                done: false,
+            })),
+            kind,
+            is_async,
+        }
+    }
+}
+
+#[pymethods]
+impl PageIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        if slf.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to an AsyncClient: use `async for`",
+            ));
+        }
+        Ok(slf)
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if self.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to an AsyncClient: use `async for`",
+            ));
+        }
+        let (state, kind) = (self.state.clone(), self.kind);
+        let whole = matches!(kind, Kind::JsonPages);
+        let item = block_on(py, async move { state.lock().await.next(whole).await })?
+            .map_err(|e| to_pyerr(py, e))?;
+        item.map(|i| Out(kind, i).into_py_any(py)).transpose()
+    }
+
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        if !slf.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to a sync Client: use `for`",
+            ));
+        }
+        Ok(slf)
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if !self.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to a sync Client: use `for`",
+            ));
+        }
+        let (state, kind) = (self.state.clone(), self.kind);
+        let whole = matches!(kind, Kind::JsonPages);
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let next = state.lock().await.next(whole).await;
+            match next {
+                Ok(Some(item)) => Ok(Out(kind, item)),
+                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
+            }
+        })
+    }
+
+    /// The record count the server announced (`Total`), once the first page has arrived.
+    #[getter]
+    fn total(&self) -> Option<u64> {
+        self.state.try_lock().ok().and_then(|s| s.total)
+    }
+}
