@@ -1,0 +1,162 @@
+//! The core client against the mock Procore server, without Python.
+//! Run with `cargo test --no-default-features --test client_mock`.
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use _procore::core::{Client, ClientOptions, Error, Secret};
+use _procore::mock::{MockConfig, MockServer};
+use reqwest::Method;
+
+struct Env {
+    server: MockServer,
+    _ca: tempfile::NamedTempFile,
+    opts: ClientOptions,
+}
+
+async fn env(cfg: MockConfig) -> Env {
+    let server = MockServer::start(cfg).await.expect("mock starts");
+    let mut ca = tempfile::NamedTempFile::new().unwrap();
+    ca.write_all(server.ca_cert_pem().as_bytes()).unwrap();
+    let opts = ClientOptions {
+        client_id: Some(server.client_id()),
+        client_secret: Some(Secret::new(server.client_secret())),
+        base_url: Some(server.base_url()),
+        login_url: Some(server.login_url()),
+        ca_cert: Some(ca.path().to_path_buf()),
+        company_id: Some(server.company_id()),
+        ..ClientOptions::default()
+    };
+    Env {
+        server,
+        _ca: ca,
+        opts,
+    }
+}
+
+#[tokio::test]
+async fn seed_flow_end_to_end() {
+    let e = env(MockConfig::default()).await;
+    let client = Client::new(&e.opts).unwrap();
+    let url = client.authorization_url(None).unwrap();
+    let code = e.server.approve(&url).unwrap();
+    let token = client.exchange_code(&code).await.unwrap();
+    assert!(token.refresh_token.is_some());
+    assert_eq!(token.expires_in, Some(5400));
+    let me = client.me().await.unwrap();
+    assert_eq!(me.login(), Some("joe.builder@acme.com"));
+    let companies = client.companies().await.unwrap();
+    assert_eq!(
+        companies.iter().map(|c| c.id()).collect::<Vec<_>>(),
+        e.server.company_ids()
+    );
+    let projects = client.projects(None, &[]).await.unwrap();
+    assert_eq!(projects.len(), 250);
+    let one = client.project(projects[7].id(), None).await.unwrap();
+    assert_eq!(one, projects[7]);
+    // The company header went to projects, not to /me or /companies.
+    for r in e.server.requests() {
+        let expect_header = r.path.starts_with("/rest/v1.0/projects");
+        assert_eq!(r.company_header.is_some(), expect_header, "{} {}", r.method, r.path);
+    }
+}
+
+#[tokio::test]
+async fn pagination_is_exact_under_faults() {
+    let e = env(MockConfig {
+        projects_per_company: 20_000,
+        ..MockConfig::default()
+    })
+    .await;
+    let mut opts = e.opts.clone();
+    opts.max_retries = 8;
+    let client = Client::new(&opts).unwrap();
+    client.client_credentials().await.unwrap();
+    let clean: Vec<i64> = client
+        .projects(None, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id())
+        .collect();
+    assert_eq!(clean.len(), 20_000);
+    e.server.set_fault_rate(0.10, Some(7));
+    let faulted: Vec<i64> = client
+        .projects(None, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id())
+        .collect();
+    assert_eq!(faulted, clean);
+    assert_eq!(faulted.iter().collect::<HashSet<_>>().len(), 20_000);
+    assert!(e.server.stats().status_counts.keys().any(|s| *s >= 500 || *s == 429));
+}
+
+#[tokio::test]
+async fn expired_token_is_refreshed_once_for_many_tasks() {
+    let e = env(MockConfig::default()).await;
+    let client = Client::new(&e.opts).unwrap();
+    let code = e
+        .server
+        .approve(&client.authorization_url(None).unwrap())
+        .unwrap();
+    client.exchange_code(&code).await.unwrap();
+    e.server.expire_tokens();
+    e.server.reset_stats();
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.me().await.map(|m| m.id()) })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap().unwrap(), 1234567);
+    }
+    assert_eq!(e.server.stats().token_requests.refresh_token, 1);
+}
+
+#[tokio::test]
+async fn posts_are_not_retried_after_an_answer() {
+    let e = env(MockConfig::default()).await;
+    let client = Client::new(&e.opts).unwrap();
+    client.client_credentials().await.unwrap();
+    e.server.fail_next(500, 1, Some("/rest/v1.0/projects".into()), None);
+    let body = serde_json::json!({"project": {"name": "New"}});
+    let q = [("company_id".to_string(), e.server.company_id().to_string())];
+    let err = client
+        .request(Method::POST, "/rest/v1.0/projects", &q, Some(&body), None)
+        .await
+        .unwrap_err();
+    match err {
+        Error::Api(a) => {
+            assert_eq!(a.status, 500);
+            assert_eq!(a.attempts, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A GET is retried through the same fault.
+    e.server.fail_next(503, 2, Some("/rest/v1.0/me".into()), Some(0));
+    assert_eq!(client.me().await.unwrap().id(), 1234567);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_the_old_token_is_dead() {
+    let e = env(MockConfig::default()).await;
+    let client = Client::new(&e.opts).unwrap();
+    let code = e
+        .server
+        .approve(&client.authorization_url(None).unwrap())
+        .unwrap();
+    let first = client.exchange_code(&code).await.unwrap();
+    let second = client.refresh().await.unwrap();
+    assert_ne!(first.refresh_token, second.refresh_token);
+    // A second client still holding the first refresh token is refused (invalid_grant).
+    let mut opts = e.opts.clone();
+    opts.token = Some(first);
+    let stale = Client::new(&opts).unwrap();
+    match stale.refresh().await.unwrap_err() {
+        Error::OAuth { error, .. } => assert_eq!(error, "invalid_grant"),
+        other => panic!("{other:?}"),
+    }
+}
