@@ -149,7 +149,7 @@ impl Client {
         let store = cfg.token_store.clone().map(TokenStore::new);
         let (token, origin) = match (given, &store) {
             (Some(t), Some(s)) => {
-                s.save(&t, Origin::External)?;
+                s.save(&t)?;
                 (Some(t), Origin::External)
             }
             (Some(t), None) => (Some(t), Origin::External),
@@ -289,7 +289,7 @@ impl Client {
     async fn install(&self, token: Token, origin: Origin) -> Result<Token> {
         if let Some(store) = &self.inner.store {
             let (store, t) = (store.clone(), token.clone());
-            blocking(move || store.save(&t, origin)).await?;
+            blocking(move || store.save(&t)).await?;
         }
         self.set_auth(Some(token.clone()), origin);
         Ok(token)
@@ -456,10 +456,17 @@ impl Client {
             header_str(headers, "x-rate-limit-reset").and_then(|v| v.trim().parse().ok());
         let mut p = self.inner.pace.lock().unwrap_or_else(|e| e.into_inner());
         if status == 429 {
-            // Out of allowance: everyone waits for the window the server names.
-            let wait = self.server_wait(status, headers).unwrap_or(1.0);
+            // Out of allowance: everyone waits for the window the server names, or for a
+            // moment when it names none.
+            let wait = header_str(headers, "retry-after")
+                .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
+                .or_else(|| match (remaining, reset) {
+                    (Some(0), Some(r)) => retry::until_reset(r, now_unix()),
+                    _ => None,
+                })
+                .unwrap_or(1.0);
             p.remaining = Some(0);
-            p.reset = Some(now_unix() + wait.min(self.inner.policy.max_wait.as_secs_f64()));
+            p.reset = Some(now_unix() + wait);
         } else if let (Some(rem), Some(reset)) = (remaining, reset) {
             let same_window = p.reset.is_some_and(|r| (r - reset).abs() < 1.0);
             let rem = rem as i64;
@@ -492,7 +499,13 @@ impl Client {
             p.reset = None;
             return PaceStep::Go;
         }
+        let cap = self.inner.policy.max_wait.as_secs_f64();
         if rem <= 0 {
+            // Waiting longer than the cap helps nobody: send, and let the server's 429 (and
+            // the retry policy) decide.
+            if reset - now > cap {
+                return PaceStep::Go;
+            }
             return PaceStep::SleepThenRetry(reset - now + 0.05);
         }
         p.remaining = Some(rem - 1);
@@ -501,7 +514,7 @@ impl Client {
         if (rem as f64) > low {
             return PaceStep::Go;
         }
-        let interval = (reset - now) / rem as f64;
+        let interval = ((reset - now) / rem as f64).min(cap);
         let slot = p.next_slot.max(now);
         p.next_slot = slot + interval;
         if slot > now {
@@ -534,7 +547,8 @@ impl Client {
         if let Some(s) = header_str(headers, "retry-after").and_then(|v| retry::parse_retry_after(v, SystemTime::now())) {
             return Some(s);
         }
-        if status == 429 {
+        let remaining = header_str(headers, "x-rate-limit-remaining").map(str::trim);
+        if status == 429 && remaining == Some("0") {
             return header_str(headers, "x-rate-limit-reset")
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .and_then(|reset| retry::until_reset(reset, now_unix()));

@@ -25,6 +25,11 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
     }
     let base_path = base.path().trim_end_matches('/');
     let relative: String = if has_scheme(raw) {
+        // `Url::parse` resolves `..` and `%2e%2e` itself, so check the raw path first.
+        let after_scheme = raw.split_once("://").map(|(_, r)| r).unwrap_or("");
+        if let Some(i) = after_scheme.find('/') {
+            check_segments(path, after_scheme[i..].split(['?', '#']).next().unwrap_or(""))?;
+        }
         let url = Url::parse(raw)
             .map_err(|e| Error::Config(format!("path {path:?} is not a valid URL: {e}")))?;
         if url.scheme() != base.scheme()
@@ -60,14 +65,7 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
         None => (relative.as_str(), None),
     };
     let p = p.split('#').next().unwrap_or("");
-    for segment in p.split('/') {
-        let decoded = percent_decode(segment);
-        if decoded == "." || decoded == ".." || decoded.contains('/') || decoded.contains('\\') {
-            return Err(Error::Config(format!(
-                "path {path:?} has a '.', '..' or encoded slash segment that could leave the API root"
-            )));
-        }
-    }
+    check_segments(path, p)?;
     let p = p.trim_start_matches('/');
     let mut url = base.clone();
     url.set_path(&format!("{base_path}/{p}"));
@@ -79,6 +77,19 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
         )));
     }
     Ok(url)
+}
+
+/// Refuses `.` and `..` segments (also percent-encoded) and encoded slashes.
+fn check_segments(path: &str, raw_path: &str) -> Result<()> {
+    for segment in raw_path.split('/') {
+        let decoded = percent_decode(segment);
+        if decoded == "." || decoded == ".." || decoded.contains('/') || decoded.contains('\\') {
+            return Err(Error::Config(format!(
+                "path {path:?} has a '.', '..' or encoded slash segment that could leave the API root"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn has_scheme(s: &str) -> bool {
@@ -182,6 +193,8 @@ mod tests {
             "/rest/../oauth/token",
             "/rest/v1.0/%2e%2e/%2E%2E/oauth/token",
             "/rest/v1.0/%252e%252e/x",
+            "https://api.procore.com/rest/%2e%2e/oauth/token/info",
+            "https://api.procore.com/rest/../oauth/token",
             "/rest/./v1.0/me",
             "/rest/v1.0/a%2fb",
             "/rest\\..\\x",

@@ -1,12 +1,17 @@
 //! The token store: one JSON file, rewritten atomically (temp file in the same folder, fsync,
 //! rename, fsync of the folder) with mode 0600, and a lock file beside it so that processes
 //! sharing a store refresh one at a time.
+//!
+//! The file is the token exactly as `Token.to_dict()` gives it, so `Token.from_dict(json.load(f))`
+//! reads it back. A stored token without a refresh token is taken for a client-credentials
+//! token (Procore gives every authorization-code token a refresh token) and renewed with
+//! that grant.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::{Error, Result};
 use super::token::Token;
@@ -20,24 +25,6 @@ pub enum Origin {
     ClientCredentials,
     /// Given by the user (renewed with its refresh token, if it has one).
     External,
-}
-
-impl Origin {
-    pub fn name(self) -> &'static str {
-        match self {
-            Origin::AuthorizationCode => "authorization_code",
-            Origin::ClientCredentials => "client_credentials",
-            Origin::External => "external",
-        }
-    }
-
-    fn parse(s: &str) -> Origin {
-        match s {
-            "authorization_code" => Origin::AuthorizationCode,
-            "client_credentials" => Origin::ClientCredentials,
-            _ => Origin::External,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -97,22 +84,19 @@ impl TokenStore {
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Error::TokenStore(format!("{}: not valid JSON: {e}", self.path.display()))
         })?;
-        // Either our envelope {"version", "origin", "token"} or a bare `Token.to_dict()`.
-        let (token_value, origin) = match value.get("token") {
-            Some(t) if value.get("version").is_some() => (
-                t.clone(),
-                Origin::parse(value.get("origin").and_then(Value::as_str).unwrap_or("")),
-            ),
-            _ => (value, Origin::External),
-        };
-        let token = Token::from_json(&token_value)
+        let token = Token::from_json(&value)
             .map_err(|e| Error::TokenStore(format!("{}: {e}", self.path.display())))?;
+        let origin = if token.refresh_token.is_some() {
+            Origin::AuthorizationCode
+        } else {
+            Origin::ClientCredentials
+        };
         Ok(Some((token, origin)))
     }
 
     /// Writes the token atomically with mode 0600: a crash leaves the old file or the new one.
-    pub fn save(&self, token: &Token, origin: Origin) -> Result<()> {
-        let doc = json!({"version": 1, "origin": origin.name(), "token": token.to_json()});
+    pub fn save(&self, token: &Token) -> Result<()> {
+        let doc = token.to_json();
         let body = serde_json::to_vec_pretty(&doc).map_err(|e| Error::TokenStore(e.to_string()))?;
         let dir = match self.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -178,7 +162,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = TokenStore::new(dir.path().join("sub/token.json"));
         assert!(store.load().unwrap().is_none());
-        store.save(&token('a'), Origin::AuthorizationCode).unwrap();
+        store.save(&token('a')).unwrap();
         let (t, origin) = store.load().unwrap().unwrap();
         assert_eq!(t, token('a'));
         assert_eq!(origin, Origin::AuthorizationCode);
@@ -188,11 +172,13 @@ mod tests {
             let mode = fs::metadata(store.path()).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        store.save(&token('b'), Origin::ClientCredentials).unwrap();
+        let mut cc = token('b');
+        cc.refresh_token = None;
+        store.save(&cc).unwrap();
         let (t, origin) = store.load().unwrap().unwrap();
-        assert_eq!(t.access_token.expose(), "b".repeat(64));
+        assert_eq!(t, cc);
         assert_eq!(origin, Origin::ClientCredentials);
-        // Only the store and its lock-free folder: no temp files left behind.
+        // Only the store: no temporary files left behind.
         let names: Vec<_> = fs::read_dir(dir.path().join("sub")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("token.json")]);
         store.remove().unwrap();
@@ -206,7 +192,7 @@ mod tests {
         fs::write(&path, serde_json::to_vec(&token('c').to_json()).unwrap()).unwrap();
         let (t, origin) = TokenStore::new(&path).load().unwrap().unwrap();
         assert_eq!(t, token('c'));
-        assert_eq!(origin, Origin::External);
+        assert_eq!(origin, Origin::AuthorizationCode);
     }
 
     #[test]

@@ -155,7 +155,7 @@ impl BaseClient {
     /// Revokes the current token and forgets it (removing the token store file).
     fn revoke(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
-        dispatch(py, self.is_async, async move { c.revoke().await })
+        dispatch(py, self.is_async, async move { c.revoke().await.map(|()| Json(None)) })
     }
 
     /// The current token, or None.

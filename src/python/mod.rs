@@ -5,7 +5,7 @@ mod client;
 mod convert;
 mod errors;
 mod iter;
-// mod mock;
+mod mock;
 mod models;
 mod runtime;
 
@@ -23,6 +23,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::Company>()?;
     m.add_class::<models::Project>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    // mock::register(m)?;
+    mock::register(m)?;
     Ok(())
 }

@@ -1,0 +1,46 @@
+# One entry point for each routine. `make test` is the command that builds and runs every test.
+
+PYTHON ?= python3
+# Cargo profile of the Python extension: release (default) or dev (quicker to build).
+PROFILE ?= release
+
+# The extension is rebuilt only when one of these is newer than the last build.
+RUST_SOURCES := $(shell find src -name '*.rs' 2>/dev/null) Cargo.toml Cargo.lock pyproject.toml
+BUILD_STAMP := target/.procore-build-$(PROFILE)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_ROOT_USER_ACTION := ignore
+
+.PHONY: build test test-rust test-python lint first-call clean
+
+## build: install the package in editable mode with its test extras (Rust extension built once)
+build: $(BUILD_STAMP)
+
+$(BUILD_STAMP): $(RUST_SOURCES)
+	MATURIN_PEP517_ARGS="--profile $(PROFILE)" $(PYTHON) -m pip install -e '.[test]'
+	@mkdir -p $(@D) && rm -f target/.procore-build-* && touch $@
+
+## test: build if needed, then every Rust test and every Python test
+test: build
+	cargo test --no-default-features
+	$(PYTHON) -m pytest
+
+test-rust:
+	cargo test --no-default-features
+
+test-python: build
+	$(PYTHON) -m pytest
+
+## lint: formatting and clippy, without and with the python feature
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --no-default-features -- -D warnings
+	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo clippy --all-targets --features python -- -D warnings
+
+## first-call: the README's first call (against the mock unless PROCORE_CLIENT_ID is set)
+first-call: build
+	$(PYTHON) examples/first_call.py
+
+clean:
+	rm -f target/.procore-build-*
+	cargo clean

@@ -1,0 +1,350 @@
+//! Deterministic companies and projects.
+//!
+//! Nothing is stored per project: project `i` of company `c` is computed from `(c, i)` on
+//! demand, so 20,000 projects cost nothing. Created, updated and deleted projects live in an
+//! overlay map (see `Data::overlay`).
+
+use super::util::iso8601;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+/// First company id: above 2^32, so a client that truncates ids to 32 bits is caught.
+pub(crate) const COMPANY_ID_BASE: i64 = 4_000_000_000_001;
+/// Generated project ids: `PROJECT_ID_BASE + (company_index + 1) * PROJECT_ID_STRIDE + index`.
+const PROJECT_ID_BASE: i64 = 5_000_000_000_000;
+const PROJECT_ID_STRIDE: i64 = 1_000_000_000;
+/// Ids of projects created through `POST /projects` count up from here.
+const CREATED_ID_BASE: i64 = 9_000_000_000_001;
+
+/// The signed-in user (`/me`).
+pub(crate) const ME_ID: i64 = 1_234_567;
+pub(crate) const ME_LOGIN: &str = "joe.builder@acme.com";
+pub(crate) const ME_NAME: &str = "Joe Builder";
+
+const COMPANY_NAMES: &[&str] = &[
+    "Acme Builders",
+    "Summit Construction Co.",
+    "Redwood General Contractors",
+    "Harbor Civil Group",
+    "Granite Peak Builders",
+];
+
+pub(crate) const STAGES: &[&str] = &[
+    "Course of Construction",
+    "Pre-Construction",
+    "Bidding",
+    "Post-Construction",
+    "Warranty",
+];
+
+const PROJECT_KINDS: &[&str] = &[
+    "Medical Center",
+    "Office Tower",
+    "Elementary School",
+    "Distribution Warehouse",
+    "Parking Structure",
+    "Library Renovation",
+    "Apartments",
+    "Water Treatment Plant",
+    "Fire Station",
+    "Retail Center",
+];
+
+const PROJECT_PLACES: &[&str] = &[
+    "Riverside",
+    "Harborview",
+    "Oak Hill",
+    "Mesa Verde",
+    "Lakeshore",
+    "Cedar Park",
+    "Northgate",
+];
+
+const STREETS: &[&str] = &[
+    "Carpinteria Avenue",
+    "Main Street",
+    "Mission Boulevard",
+    "Oak Street",
+    "Industrial Way",
+    "Harbor Drive",
+];
+
+struct Place {
+    city: &'static str,
+    state_code: &'static str,
+    zip: &'static str,
+    county: &'static str,
+    lat: f64,
+    lng: f64,
+    area_code: u32,
+}
+
+const PLACES: &[Place] = &[
+    Place {
+        city: "Carpinteria",
+        state_code: "CA",
+        zip: "93013",
+        county: "Santa Barbara County",
+        lat: 34.3988838,
+        lng: -119.5184564,
+        area_code: 805,
+    },
+    Place {
+        city: "Austin",
+        state_code: "TX",
+        zip: "78701",
+        county: "Travis County",
+        lat: 30.2711286,
+        lng: -97.7436995,
+        area_code: 512,
+    },
+    Place {
+        city: "Denver",
+        state_code: "CO",
+        zip: "80202",
+        county: "Denver County",
+        lat: 39.7541032,
+        lng: -105.0002242,
+        area_code: 303,
+    },
+    Place {
+        city: "Seattle",
+        state_code: "WA",
+        zip: "98104",
+        county: "King County",
+        lat: 47.6038321,
+        lng: -122.3300624,
+        area_code: 206,
+    },
+    Place {
+        city: "Raleigh",
+        state_code: "NC",
+        zip: "27601",
+        county: "Wake County",
+        lat: 35.7803977,
+        lng: -78.6390989,
+        area_code: 919,
+    },
+];
+
+#[derive(Debug, Clone)]
+pub(crate) struct Company {
+    pub id: i64,
+    pub name: String,
+    /// How many generated projects this company has.
+    pub projects: usize,
+}
+
+impl Company {
+    pub(crate) fn to_json(&self, index: usize) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "is_active": true,
+            "logo_url": match index % 2 {
+                0 => Value::String(format!("https://storage.procore.test/logos/{}.png", self.id)),
+                _ => Value::Null,
+            },
+        })
+    }
+}
+
+pub(crate) struct Data {
+    pub companies: Vec<Company>,
+    /// Projects created, updated (`Some`) or deleted (`None`) through the API. `GET
+    /// /projects/{id}` sees them; the list endpoint ignores the overlay on purpose (it stays
+    /// a pure function of the company's project count, so pagination stays predictable).
+    pub overlay: HashMap<i64, Option<Value>>,
+    pub next_created_id: i64,
+}
+
+impl Data {
+    pub(crate) fn new(companies: usize, projects_per_company: usize) -> Data {
+        let companies = (0..companies)
+            .map(|i| {
+                let base = COMPANY_NAMES[i % COMPANY_NAMES.len()];
+                let name = if i < COMPANY_NAMES.len() {
+                    base.to_string()
+                } else {
+                    format!("{base} {}", i / COMPANY_NAMES.len() + 1)
+                };
+                Company {
+                    id: COMPANY_ID_BASE + i as i64,
+                    name,
+                    projects: projects_per_company,
+                }
+            })
+            .collect();
+        Data {
+            companies,
+            overlay: HashMap::new(),
+            next_created_id: CREATED_ID_BASE,
+        }
+    }
+
+    pub(crate) fn company_index(&self, id: i64) -> Option<usize> {
+        self.companies.iter().position(|c| c.id == id)
+    }
+
+    /// The project with this id as currently seen (overlay first), with its company id.
+    pub(crate) fn find_project(&self, id: i64) -> Option<Value> {
+        if let Some(entry) = self.overlay.get(&id) {
+            return entry.clone();
+        }
+        let (c, i) = decode_project_id(id)?;
+        let company = self.companies.get(c)?;
+        (i < company.projects).then(|| project(company, c, i))
+    }
+}
+
+pub(crate) fn project_id(company_index: usize, index: usize) -> i64 {
+    PROJECT_ID_BASE + (company_index as i64 + 1) * PROJECT_ID_STRIDE + index as i64
+}
+
+fn decode_project_id(id: i64) -> Option<(usize, usize)> {
+    let d = id.checked_sub(PROJECT_ID_BASE + PROJECT_ID_STRIDE)?;
+    if d < 0 || id >= CREATED_ID_BASE {
+        return None;
+    }
+    Some((
+        (d / PROJECT_ID_STRIDE) as usize,
+        (d % PROJECT_ID_STRIDE) as usize,
+    ))
+}
+
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}
+
+/// Project `index` of company `company_index`, with every field of Procore's example.
+pub(crate) fn project(company: &Company, company_index: usize, index: usize) -> Value {
+    let id = project_id(company_index, index);
+    let n = index + 1;
+    let place = &PLACES[(index + company_index) % PLACES.len()];
+    let name = format!(
+        "{} {} #{n}",
+        PROJECT_PLACES[(index / PROJECT_KINDS.len()) % PROJECT_PLACES.len()],
+        PROJECT_KINDS[index % PROJECT_KINDS.len()],
+    );
+    let project_number = format!("{}-{n:04}", company_index + 1);
+    // 2016-01-04T15:30:00Z plus a day per project, a few seconds apart per company.
+    let created = 1_451_921_400 + index as i64 * 86_400 + company_index as i64 * 3_607;
+    let updated = created + 86_400 * (1 + (index as i64 * 7) % 400) + 1_234;
+    let jitter = |k: u64| ((index as u64 * 2_654_435_761 + k) % 10_000) as f64 * 1e-5;
+    // Every fifth project came from an ERP integration.
+    let (origin_id, origin_data) = match index % 5 {
+        0 => (
+            Value::String(format!("ERP-{:06}", index + 1000 * company_index)),
+            Value::String(format!("{{\"source\":\"erp\",\"job\":{n}}}")),
+        ),
+        _ => (Value::Null, Value::Null),
+    };
+    json!({
+        "id": id,
+        "name": name,
+        "display_name": format!("{project_number} - {name}"),
+        "project_number": project_number,
+        "address": format!("{} {}", 100 + (index * 37) % 9_800, STREETS[index % STREETS.len()]),
+        "city": place.city,
+        "state_code": place.state_code,
+        "country_code": "US",
+        "zip": place.zip,
+        "county": place.county,
+        "latitude": round7(place.lat + jitter(17)),
+        "longitude": round7(place.lng - jitter(91)),
+        "stage": STAGES[index % STAGES.len()],
+        "phone": format!("({}) 555-{:04}", place.area_code, (index * 7_919 + 1_000) % 10_000),
+        "created_at": iso8601(created),
+        "updated_at": iso8601(updated),
+        "active": index % 11 != 10,
+        "origin_id": origin_id,
+        "origin_data": origin_data,
+        "company": { "id": company.id, "name": company.name },
+    })
+}
+
+/// A new project built from a `POST` body: every Procore field present (null when not given),
+/// then the given fields (unknown ones kept).
+pub(crate) fn new_project(
+    id: i64,
+    company: &Company,
+    fields: &Map<String, Value>,
+    now: i64,
+) -> Value {
+    let mut p = json!({
+        "id": id,
+        "name": Value::Null,
+        "display_name": Value::Null,
+        "project_number": Value::Null,
+        "address": Value::Null,
+        "city": Value::Null,
+        "state_code": Value::Null,
+        "country_code": Value::Null,
+        "zip": Value::Null,
+        "county": Value::Null,
+        "latitude": Value::Null,
+        "longitude": Value::Null,
+        "stage": "None",
+        "phone": Value::Null,
+        "created_at": iso8601(now),
+        "updated_at": iso8601(now),
+        "active": true,
+        "origin_id": Value::Null,
+        "origin_data": Value::Null,
+        "company": { "id": company.id, "name": company.name },
+    });
+    apply_fields(&mut p, fields, now);
+    p
+}
+
+/// Apply writable fields to a project (never `id`, `company`, `created_at`), refresh
+/// `updated_at` and `display_name`.
+pub(crate) fn apply_fields(project: &mut Value, fields: &Map<String, Value>, now: i64) {
+    let Some(obj) = project.as_object_mut() else {
+        return;
+    };
+    for (k, v) in fields {
+        if matches!(
+            k.as_str(),
+            "id" | "company" | "created_at" | "updated_at" | "display_name"
+        ) {
+            continue;
+        }
+        obj.insert(k.clone(), v.clone());
+    }
+    obj.insert("updated_at".into(), Value::String(iso8601(now)));
+    let name = obj
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let display = match obj.get("project_number").and_then(Value::as_str) {
+        Some(num) if !num.is_empty() => format!("{num} - {name}"),
+        _ => name,
+    };
+    obj.insert("display_name".into(), Value::String(display));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip() {
+        let data = Data::new(3, 10);
+        for c in 0..3 {
+            for i in 0..10 {
+                let id = project_id(c, i);
+                assert!(id > u32::MAX as i64);
+                assert_eq!(decode_project_id(id), Some((c, i)));
+                let p = data.find_project(id).unwrap();
+                assert_eq!(p["id"], id);
+                assert_eq!(p["company"]["id"], data.companies[c].id);
+            }
+        }
+        assert!(data.find_project(project_id(0, 10)).is_none());
+        assert!(data.find_project(project_id(3, 0)).is_none());
+        assert!(data.find_project(42).is_none());
+        assert!(data.find_project(CREATED_ID_BASE).is_none());
+    }
+}
