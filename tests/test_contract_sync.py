@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
@@ -263,12 +264,22 @@ def test_token_store_is_written_0600_and_reused_without_a_new_grant(fresh_server
         assert sorted(p.name for p in tmp_path.iterdir()) == [store.name, store.name + ".lock"]
 
 
-def test_token_store_is_loaded_from_an_existing_file(server, client, tmp_path):
+def test_token_store_is_loaded_from_an_existing_file(fresh_server, tmp_path):
+    server = fresh_server
+    with server.client() as first:
+        token = login(first, server)
     store = tmp_path / "token.json"
-    store.write_text(json.dumps(client.token.to_dict()))
+    store.write_text(json.dumps(token.to_dict()))
+    os.chmod(store, 0o644)  # as a user might have written it
     with server.client(token_store=str(store)) as other:
-        assert other.token == client.token
+        assert other.token == token
         assert other.me().id == 1234567
+        assert token_grants(server)["authorization_code"] == 1
+        other.refresh()
+        assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
+        text = store.read_text()
+        assert server.client_secret not in text
+        assert same_secret(json.loads(text)["refresh_token"], other.token.refresh_token)
 
 
 def test_automatic_refresh_is_persisted(fresh_server, tmp_path):
@@ -424,6 +435,21 @@ def test_projects_get_uses_the_clients_company(server):
         assert query_of(call)["company_id"] == str(cid)
 
 
+def test_company_ids_beyond_2_53_are_sent_exactly(server, client):
+    # 2**62 + 1 is not representable as a float: a trip through a double would change it.
+    big = 2**62 + 1
+    with server.client(token=client.token, company_id=big, max_retries=0) as c:
+        sent = Sent(server)
+        with pytest.raises(procore.PermissionDeniedError):
+            c.projects.list()
+        with pytest.raises(procore.PermissionDeniedError):
+            c.get(PROJECTS, params={"company_id": big}, company_id=big)
+    calls = sent.api(PROJECTS)
+    assert len(calls) == 2
+    assert {c["company_header"] for c in calls} == {str(big)}
+    assert {query_of(c)["company_id"] for c in calls} == {str(big)}
+
+
 def test_result_list_behaves_like_a_list(client, server):
     companies = client.companies.list()
     plain = list(companies)
@@ -549,3 +575,35 @@ def test_context_manager_returns_the_client(server):
         assert client.me().id == 1234567
     plain = server.client()
     plain.close()
+
+
+def test_sync_calls_release_the_gil(fresh_server):
+    """Other Python threads run while a sync call waits, and sync calls overlap."""
+    server = fresh_server
+    with server.client() as client:
+        login(client, server)
+        server.set_latency(0.5)
+        ticks = 0
+        stop = threading.Event()
+
+        def ticker():
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                time.sleep(0.01)
+
+        t = threading.Thread(target=ticker)
+        t.start()
+        try:
+            assert client.me().id == 1234567
+        finally:
+            stop.set()
+            t.join()
+        assert ticks >= 10, f"another thread ran only {ticks} times during a 0.5 s call"
+
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            ids = list(pool.map(lambda _: client.me().id, range(4)))
+        took = time.monotonic() - start
+        assert ids == [1234567] * 4
+        assert took < 1.5, f"4 calls of 0.5 s each from 4 threads took {took:.2f} s"

@@ -165,6 +165,8 @@ class Client(BaseClient):
         company_id: Optional[_Id] = None,
         ca_cert: Optional[_Path] = None,
         timeout: float = 30.0,
+        connect_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
     ) -> None: ...
@@ -228,6 +230,8 @@ class AsyncClient(BaseClient):
         company_id: Optional[_Id] = None,
         ca_cert: Optional[_Path] = None,
         timeout: float = 30.0,
+        connect_timeout: Optional[float] = None,
+        read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
     ) -> None: ...

@@ -25,6 +25,9 @@ use super::token::{now_unix, Token};
 
 const USER_AGENT: &str = concat!("procore-python/", env!("CARGO_PKG_VERSION"));
 const DEFAULT_PER_PAGE: u64 = 100;
+/// Query parameters, in order (names may repeat: `ids[]=1&ids[]=2`).
+pub type Query = Vec<(String, String)>;
+
 pub const COMPANIES_PATH: &str = "/rest/v1.0/companies";
 
 /// The last rate-limit figures Procore sent (`X-Rate-Limit-*`).
@@ -169,6 +172,9 @@ impl Client {
             .connect_timeout(cfg.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(cfg.max_concurrency.max(8));
+        if let Some(t) = cfg.read_timeout {
+            builder = builder.read_timeout(t);
+        }
         if let Some(pem) = &cfg.ca_cert_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
                 .map_err(|e| Error::Config(format!("ca_cert: not a PEM certificate: {e}")))?;
@@ -204,7 +210,11 @@ impl Client {
     }
 
     fn auth(&self) -> AuthState {
-        self.inner.auth.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inner
+            .auth
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn set_auth(&self, token: Option<Token>, origin: Origin) {
@@ -249,7 +259,9 @@ impl Client {
     pub async fn revoke(&self) -> Result<()> {
         let state = self.auth();
         let Some(token) = state.token else {
-            return Err(Error::Config("revoke(): there is no token to revoke".into()));
+            return Err(Error::Config(
+                "revoke(): there is no token to revoke".into(),
+            ));
         };
         let cfg = &self.inner.cfg;
         let id = oauth::require_client_id(cfg.client_id.as_deref(), "revoke()")?;
@@ -274,7 +286,11 @@ impl Client {
             .await
             .map_err(|e| self.connection_error("POST", &url, e, 1))?;
         if status >= 400 {
-            return Err(oauth::oauth_error(status, &body, &self.secrets(Some(&token))));
+            return Err(oauth::oauth_error(
+                status,
+                &body,
+                &self.secrets(Some(&token)),
+            ));
         }
         let _g = self.inner.renew_lock.lock().await;
         if let Some(store) = &self.inner.store {
@@ -354,7 +370,9 @@ impl Client {
     fn renewable(&self, state: &AuthState) -> bool {
         let creds = self.inner.cfg.client_id.is_some() && self.inner.cfg.client_secret.is_some();
         match &state.token {
-            Some(t) => creds && (t.refresh_token.is_some() || state.origin == Origin::ClientCredentials),
+            Some(t) => {
+                creds && (t.refresh_token.is_some() || state.origin == Origin::ClientCredentials)
+            }
             None => false,
         }
     }
@@ -372,7 +390,11 @@ impl Client {
         let secret = oauth::require_client_secret(cfg.client_secret.as_ref(), what)?;
         let url = oauth::endpoint(&cfg.login_url, "oauth/token");
         let form = grant.form(&id, secret);
-        let method = if matches!(grant, Grant::ClientCredentials) { "GET" } else { "POST" };
+        let method = if matches!(grant, Grant::ClientCredentials) {
+            "GET"
+        } else {
+            "POST"
+        };
         let mut tries = 0u32;
         loop {
             tries += 1;
@@ -380,10 +402,19 @@ impl Client {
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => {
-                    let outcome = if e.is_connect() { Outcome::ConnectError } else { Outcome::SendError };
+                    let outcome = if e.is_connect() {
+                        Outcome::ConnectError
+                    } else {
+                        Outcome::SendError
+                    };
                     // `method` stands for idempotency: client credentials may be asked again.
                     if retry::should_retry(method, outcome, tries, &self.inner.policy) {
-                        tokio::time::sleep(retry::backoff_delay(tries - 1, &self.inner.policy, rand::random())).await;
+                        tokio::time::sleep(retry::backoff_delay(
+                            tries - 1,
+                            &self.inner.policy,
+                            rand::random(),
+                        ))
+                        .await;
                         continue;
                     }
                     return Err(self.connection_error("POST", &url, e, tries));
@@ -397,13 +428,21 @@ impl Client {
             };
             if (200..300).contains(&status) {
                 let value: Value = serde_json::from_slice(&body).map_err(|e| {
-                    Error::Decode(format!("the token endpoint answered with invalid JSON: {e}"))
+                    Error::Decode(format!(
+                        "the token endpoint answered with invalid JSON: {e}"
+                    ))
                 })?;
                 return Token::from_json(&value);
             }
             if retry::should_retry(method, Outcome::Status(status), tries, &self.inner.policy) {
                 let wait = self.server_wait(status, &headers);
-                tokio::time::sleep(retry::retry_wait(tries - 1, wait, &self.inner.policy, rand::random())).await;
+                tokio::time::sleep(retry::retry_wait(
+                    tries - 1,
+                    wait,
+                    &self.inner.policy,
+                    rand::random(),
+                ))
+                .await;
                 continue;
             }
             return Err(oauth::oauth_error(status, &body, &self.secrets(None)));
@@ -445,7 +484,11 @@ impl Client {
 
     /// The last rate-limit figures the API sent.
     pub fn rate_limit(&self) -> RateLimit {
-        self.inner.rate.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inner
+            .rate
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn record_rate_limit(&self, status: u16, headers: &HeaderMap) {
@@ -484,7 +527,11 @@ impl Client {
             return;
         }
         let mut r = self.inner.rate.lock().unwrap_or_else(|p| p.into_inner());
-        *r = RateLimit { limit, remaining, reset };
+        *r = RateLimit {
+            limit,
+            remaining,
+            reset,
+        };
     }
 
     fn pace_step(&self) -> PaceStep {
@@ -544,7 +591,9 @@ impl Client {
     /// Seconds the server asked us to wait: `Retry-After`, or for a 429 without it the time to
     /// `X-Rate-Limit-Reset`.
     fn server_wait(&self, status: u16, headers: &HeaderMap) -> Option<f64> {
-        if let Some(s) = header_str(headers, "retry-after").and_then(|v| retry::parse_retry_after(v, SystemTime::now())) {
+        if let Some(s) = header_str(headers, "retry-after")
+            .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
+        {
             return Some(s);
         }
         let remaining = header_str(headers, "x-rate-limit-remaining").map(str::trim);
@@ -600,7 +649,10 @@ impl Client {
                 .http
                 .request(method.clone(), url.clone())
                 .bearer_auth(token.access_token.expose())
-                .header(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
+                .header(
+                    reqwest::header::ACCEPT,
+                    HeaderValue::from_static("application/json"),
+                );
             if !query.is_empty() {
                 req = req.query(query);
             }
@@ -621,9 +673,18 @@ impl Client {
             let (status, headers, body) = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    let outcome = if e.is_connect() { Outcome::ConnectError } else { Outcome::SendError };
+                    let outcome = if e.is_connect() {
+                        Outcome::ConnectError
+                    } else {
+                        Outcome::SendError
+                    };
                     if retry::should_retry(method.as_str(), outcome, tries, &self.inner.policy) {
-                        tokio::time::sleep(retry::backoff_delay(tries - 1, &self.inner.policy, rand::random())).await;
+                        tokio::time::sleep(retry::backoff_delay(
+                            tries - 1,
+                            &self.inner.policy,
+                            rand::random(),
+                        ))
+                        .await;
                         continue;
                     }
                     return Err(self.connection_error(method.as_str(), &url, e, tries));
@@ -631,7 +692,11 @@ impl Client {
             };
             self.record_rate_limit(status, &headers);
             if (200..300).contains(&status) {
-                return Ok(Response { status, headers, body });
+                return Ok(Response {
+                    status,
+                    headers,
+                    body,
+                });
             }
             if status == 401 && !renewed && self.renewable(&self.auth()) {
                 // Expired or revoked under us: renew once, then try again.
@@ -640,12 +705,31 @@ impl Client {
                 self.renew(Some(&token)).await?;
                 continue;
             }
-            if retry::should_retry(method.as_str(), Outcome::Status(status), tries, &self.inner.policy) {
+            if retry::should_retry(
+                method.as_str(),
+                Outcome::Status(status),
+                tries,
+                &self.inner.policy,
+            ) {
                 let wait = self.server_wait(status, &headers);
-                tokio::time::sleep(retry::retry_wait(tries - 1, wait, &self.inner.policy, rand::random())).await;
+                tokio::time::sleep(retry::retry_wait(
+                    tries - 1,
+                    wait,
+                    &self.inner.policy,
+                    rand::random(),
+                ))
+                .await;
                 continue;
             }
-            return Err(self.api_error(method.as_str(), &url, query, status, &headers, &body, tries));
+            return Err(self.api_error(
+                method.as_str(),
+                &url,
+                query,
+                status,
+                &headers,
+                &body,
+                tries,
+            ));
         }
     }
 
@@ -712,7 +796,11 @@ impl Client {
         let mut bare = url.clone();
         bare.set_query(None);
         let secrets = self.secrets(None);
-        let attempts = if tries > 1 { format!(" (after {tries} attempts)") } else { String::new() };
+        let attempts = if tries > 1 {
+            format!(" (after {tries} attempts)")
+        } else {
+            String::new()
+        };
         Error::Connection {
             message: scrub(&format!("{method} {bare} {kind}{msg}{attempts}"), &secrets),
             timeout: e.is_timeout(),
@@ -735,7 +823,9 @@ impl Client {
         company_id: Option<i64>,
     ) -> Result<Option<Value>> {
         let url = self.api_url(path)?;
-        self.send(method, url, query, json, company_id).await?.json()
+        self.send(method, url, query, json, company_id)
+            .await?
+            .json()
     }
 
     /// Every record of a list endpoint, in order (see [`Client::walk_pages`]).
@@ -768,7 +858,12 @@ impl Client {
         self.api_url(path)?;
         let (tx, rx) = tokio::sync::mpsc::channel(self.inner.cfg.max_concurrency);
         let total = Arc::new(std::sync::OnceLock::new());
-        let (client, path, query, total_w) = (self.clone(), path.to_string(), query.to_vec(), total.clone());
+        let (client, path, query, total_w) = (
+            self.clone(),
+            path.to_string(),
+            query.to_vec(),
+            total.clone(),
+        );
         let task = tokio::spawn(async move {
             let sent = client
                 .walk_pages(&path, &query, company_id, |page, t| {
@@ -806,9 +901,14 @@ impl Client {
         let mut base_query: Vec<(String, String)> =
             query.iter().filter(|(k, _)| k != "page").cloned().collect();
         let asked = match base_query.iter().find(|(k, _)| k == "per_page") {
-            Some((_, v)) => v.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                Error::Config(format!("per_page must be a positive integer, not {v:?}"))
-            })?,
+            Some((_, v)) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    Error::Config(format!("per_page must be a positive integer, not {v:?}"))
+                })?,
             None => {
                 base_query.push(("per_page".into(), DEFAULT_PER_PAGE.to_string()));
                 DEFAULT_PER_PAGE
@@ -816,7 +916,10 @@ impl Client {
         };
         let first = self.page(&url, &base_query, 1, company_id).await?;
         let total = first.header_u64("total");
-        let per_page = first.header_u64("per-page").filter(|n| *n > 0).unwrap_or(asked);
+        let per_page = first
+            .header_u64("per-page")
+            .filter(|n| *n > 0)
+            .unwrap_or(asked);
         let link_next = header_str(&first.headers, "link").and_then(|l| parse_link_header(l).next);
         if !sink(page_items(&first)?, total).await {
             return Ok(());
@@ -848,10 +951,14 @@ impl Client {
             while let Some(href) = next {
                 seen += 1;
                 if seen > 1_000_000 {
-                    return Err(Error::Decode("pagination: more than a million pages".into()));
+                    return Err(Error::Decode(
+                        "pagination: more than a million pages".into(),
+                    ));
                 }
                 let next_url = self.api_url(&href)?;
-                let resp = self.send(Method::GET, next_url, &[], None, company_id).await?;
+                let resp = self
+                    .send(Method::GET, next_url, &[], None, company_id)
+                    .await?;
                 next = header_str(&resp.headers, "link").and_then(|l| parse_link_header(l).next);
                 if !sink(page_items(&resp)?, None).await {
                     return Ok(());
@@ -870,14 +977,17 @@ impl Client {
     ) -> Result<Response> {
         let mut q = query.to_vec();
         q.push(("page".into(), page.to_string()));
-        self.send(Method::GET, url.clone(), &q, None, company_id).await
+        self.send(Method::GET, url.clone(), &q, None, company_id)
+            .await
     }
 
     // ----- typed endpoints ----------------------------------------------------------------
 
     /// `GET /rest/v1.0/me`.
     pub async fn me(&self) -> Result<Me> {
-        let v = self.request(Method::GET, "/rest/v1.0/me", &[], None, None).await?;
+        let v = self
+            .request(Method::GET, "/rest/v1.0/me", &[], None, None)
+            .await?;
         Me::from_value(v.unwrap_or(Value::Null))
     }
 
@@ -903,7 +1013,7 @@ impl Client {
         &self,
         company_id: Option<i64>,
         filters: &[(String, String)],
-    ) -> Result<(&'static str, Vec<(String, String)>, i64)> {
+    ) -> Result<(&'static str, Query, i64)> {
         let company = self.company_or_default(company_id, "projects.list()")?;
         let mut q = vec![("company_id".to_string(), company.to_string())];
         q.extend(filters.iter().filter(|(k, _)| k != "company_id").cloned());
@@ -934,7 +1044,13 @@ impl Client {
         let company = self.company_or_default(company_id, "projects.get()")?;
         let q = [("company_id".to_string(), company.to_string())];
         let v = self
-            .request(Method::GET, &format!("/rest/v1.0/projects/{project_id}"), &q, None, Some(company))
+            .request(
+                Method::GET,
+                &format!("/rest/v1.0/projects/{project_id}"),
+                &q,
+                None,
+                Some(company),
+            )
             .await?;
         Project::from_value(v.unwrap_or(Value::Null))
     }

@@ -69,6 +69,7 @@ pub struct ClientOptions {
     pub ca_cert: Option<PathBuf>,
     pub timeout: f64,
     pub connect_timeout: Option<f64>,
+    pub read_timeout: Option<f64>,
     pub max_retries: i64,
     pub max_concurrency: i64,
 }
@@ -89,6 +90,7 @@ impl Default for ClientOptions {
             ca_cert: None,
             timeout: 30.0,
             connect_timeout: None,
+            read_timeout: None,
             max_retries: 3,
             max_concurrency: 8,
         }
@@ -109,6 +111,8 @@ pub struct Config {
     pub ca_cert_pem: Option<Vec<u8>>,
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// Longest wait for the next bytes of an answer.
+    pub read_timeout: Option<Duration>,
     pub max_retries: u32,
     pub max_concurrency: usize,
 }
@@ -151,15 +155,17 @@ impl ClientOptions {
                 self.timeout
             )));
         }
-        let connect_timeout = match self.connect_timeout {
-            Some(t) if !(t.is_finite() && t > 0.0) => {
-                return Err(Error::Config(format!(
-                    "connect_timeout must be a positive number of seconds, not {t}"
-                )))
+        let positive = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
+            match v {
+                Some(t) if !(t.is_finite() && t > 0.0) => Err(Error::Config(format!(
+                    "{name} must be a positive number of seconds, not {t}"
+                ))),
+                other => Ok(other),
             }
-            Some(t) => t,
-            None => self.timeout.min(10.0),
         };
+        let connect_timeout = positive("connect_timeout", self.connect_timeout)?
+            .unwrap_or_else(|| self.timeout.min(10.0));
+        let read_timeout = positive("read_timeout", self.read_timeout)?;
         if !(0..=100).contains(&self.max_retries) {
             return Err(Error::Config(format!(
                 "max_retries must be between 0 and 100, not {}",
@@ -214,6 +220,7 @@ impl ClientOptions {
             ca_cert_pem,
             timeout: Duration::from_secs_f64(self.timeout),
             connect_timeout: Duration::from_secs_f64(connect_timeout),
+            read_timeout: read_timeout.map(Duration::from_secs_f64),
             max_retries: self.max_retries as u32,
             max_concurrency: self.max_concurrency as usize,
         };
@@ -279,7 +286,10 @@ mod tests {
         o.environment = "monthly".into();
         let (cfg, _) = o.validate().unwrap();
         assert_eq!(cfg.base_url.host_str(), Some("api-monthly.procore.com"));
-        assert_eq!(cfg.login_url.host_str(), Some("login-sandbox-monthly.procore.com"));
+        assert_eq!(
+            cfg.login_url.host_str(),
+            Some("login-sandbox-monthly.procore.com")
+        );
         o.environment = "staging".into();
         assert!(matches!(o.validate(), Err(Error::Config(_))));
     }
@@ -309,6 +319,12 @@ mod tests {
         assert!(o.validate().is_err());
         let mut o = opts();
         o.timeout = f64::NAN;
+        assert!(o.validate().is_err());
+        let mut o = opts();
+        o.read_timeout = Some(-1.0);
+        assert!(o.validate().is_err());
+        let mut o = opts();
+        o.connect_timeout = Some(0.0);
         assert!(o.validate().is_err());
         let mut o = opts();
         o.max_retries = -1;

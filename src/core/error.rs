@@ -165,9 +165,14 @@ mod tests {
 
     #[test]
     fn v1_message_and_errors_are_read() {
-        assert_eq!(api(404, json!({"message": "Not found"})).detail().unwrap(), "Not found");
         assert_eq!(
-            api(422, json!({"errors": {"name": ["can't be blank"]}})).detail().unwrap(),
+            api(404, json!({"message": "Not found"})).detail().unwrap(),
+            "Not found"
+        );
+        assert_eq!(
+            api(422, json!({"errors": {"name": ["can't be blank"]}}))
+                .detail()
+                .unwrap(),
             "name can't be blank"
         );
         assert_eq!(api(400, json!({"errors": "bad"})).detail().unwrap(), "bad");
@@ -175,7 +180,10 @@ mod tests {
 
     #[test]
     fn v2_envelope_is_read() {
-        let e = api(403, json!({"error": {"code": "forbidden", "message": "No access", "details": []}}));
+        let e = api(
+            403,
+            json!({"error": {"code": "forbidden", "message": "No access", "details": []}}),
+        );
         assert_eq!(e.detail().unwrap(), "No access");
     }
 
@@ -188,7 +196,10 @@ mod tests {
             e.message(),
             "503 Service Unavailable: GET https://api.procore.com/rest/v1.0/me: busy [request id abc] (after 4 attempts)"
         );
-        assert_eq!(api(500, Value::Null).message(), "500 Internal Server Error: GET https://api.procore.com/rest/v1.0/me");
+        assert_eq!(
+            api(500, Value::Null).message(),
+            "500 Internal Server Error: GET https://api.procore.com/rest/v1.0/me"
+        );
     }
 
     #[test]

@@ -142,7 +142,10 @@ mod tests {
         assert!(Me::from_value(json!({"id": "12", "login": "x"})).is_err());
         assert!(Me::from_value(json!([1])).is_err());
         assert!(Me::from_value(json!({"login": "x"})).is_err());
-        let me = Me::from_value(json!({"id": 1234567, "login": "joe.builder@acme.com", "name": "Joe Builder"})).unwrap();
+        let me = Me::from_value(
+            json!({"id": 1234567, "login": "joe.builder@acme.com", "name": "Joe Builder"}),
+        )
+        .unwrap();
         assert_eq!(me.login(), Some("joe.builder@acme.com"));
     }
 }

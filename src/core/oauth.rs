@@ -88,7 +88,8 @@ pub fn oauth_error(status: u16, body: &[u8], secrets: &[Secret]) -> Error {
             let raw = raw.trim();
             (
                 default_error(status).into(),
-                (!raw.is_empty()).then(|| scrub(&raw.chars().take(200).collect::<String>(), secrets)),
+                (!raw.is_empty())
+                    .then(|| scrub(&raw.chars().take(200).collect::<String>(), secrets)),
             )
         }
     };
@@ -140,23 +141,38 @@ mod tests {
             "https://login.procore.com/oauth/authorize?response_type=code&client_id=abc123&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"
         );
         let u = authorization_url(&login, "abc", "http://localhost:8000/cb", Some("x y&z"));
-        assert!(u.as_str().ends_with("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcb&state=x+y%26z"));
+        assert!(u
+            .as_str()
+            .ends_with("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcb&state=x+y%26z"));
     }
 
     #[test]
     fn endpoint_keeps_prefix() {
         let login = Url::parse("https://proxy.example.com/login/").unwrap();
-        assert_eq!(endpoint(&login, "oauth/token").as_str(), "https://proxy.example.com/login/oauth/token");
+        assert_eq!(
+            endpoint(&login, "oauth/token").as_str(),
+            "https://proxy.example.com/login/oauth/token"
+        );
     }
 
     #[test]
     fn forms_carry_the_grant_fields() {
         let secret = Secret::new("s".repeat(64));
-        let f = Grant::RefreshToken { refresh_token: Secret::new("r".repeat(64)) }.form("id", &secret);
+        let f = Grant::RefreshToken {
+            refresh_token: Secret::new("r".repeat(64)),
+        }
+        .form("id", &secret);
         let names: Vec<_> = f.iter().map(|(k, _)| *k).collect();
-        assert_eq!(names, ["grant_type", "client_id", "client_secret", "refresh_token"]);
+        assert_eq!(
+            names,
+            ["grant_type", "client_id", "client_secret", "refresh_token"]
+        );
         assert_eq!(f[0].1, "refresh_token");
-        let f = Grant::AuthorizationCode { code: Secret::new("c"), redirect_uri: "urn:x".into() }.form("id", &secret);
+        let f = Grant::AuthorizationCode {
+            code: Secret::new("c"),
+            redirect_uri: "urn:x".into(),
+        }
+        .form("id", &secret);
         assert_eq!(f[3], ("code", "c".to_string()));
         assert_eq!(f[4], ("redirect_uri", "urn:x".to_string()));
         assert_eq!(Grant::ClientCredentials.form("id", &secret).len(), 3);
@@ -171,19 +187,27 @@ mod tests {
             &[secret],
         );
         match e {
-            Error::OAuth { error, description, status } => {
+            Error::OAuth {
+                error,
+                description,
+                status,
+            } => {
                 assert_eq!(error, "invalid_grant");
                 assert_eq!(description.as_deref(), Some("bad grant [redacted]"));
                 assert_eq!(status, Some(400));
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(oauth_error(401, b"<html>", &[]), Error::OAuth { error, .. } if error == "invalid_client"));
+        assert!(
+            matches!(oauth_error(401, b"<html>", &[]), Error::OAuth { error, .. } if error == "invalid_client")
+        );
     }
 
     #[test]
     fn missing_credentials_are_config_errors() {
-        assert!(matches!(require_client_id(None, "exchange_code()"), Err(Error::Config(m)) if m.contains("PROCORE_CLIENT_ID")));
+        assert!(
+            matches!(require_client_id(None, "exchange_code()"), Err(Error::Config(m)) if m.contains("PROCORE_CLIENT_ID"))
+        );
         assert!(require_client_id(Some(" "), "x").is_err());
         assert!(require_client_secret(None, "x").is_err());
     }

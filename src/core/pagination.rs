@@ -79,7 +79,8 @@ mod tests {
 
     #[test]
     fn odd_but_valid_forms() {
-        let r = parse_link_header("<https://x/a?page=2>;rel=next,<https://x/a?page=9>; REL=\"last\"");
+        let r =
+            parse_link_header("<https://x/a?page=2>;rel=next,<https://x/a?page=9>; REL=\"last\"");
         assert_eq!(r.next.as_deref(), Some("https://x/a?page=2"));
         assert_eq!(r.last.as_deref(), Some("https://x/a?page=9"));
         let r = parse_link_header("<https://x/b>; title=\"a, b\"; rel=\"next last\"");
@@ -91,7 +92,10 @@ mod tests {
     fn garbage_gives_nothing() {
         assert_eq!(parse_link_header(""), LinkRels::default());
         assert_eq!(parse_link_header("nonsense"), LinkRels::default());
-        assert_eq!(parse_link_header("<https://x/unterminated; rel=next"), LinkRels::default());
+        assert_eq!(
+            parse_link_header("<https://x/unterminated; rel=next"),
+            LinkRels::default()
+        );
         assert_eq!(parse_link_header("<https://x/a>; rel=\"self\"").next, None);
     }
 

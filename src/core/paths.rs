@@ -13,7 +13,10 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
     if raw.is_empty() {
         return Err(Error::Config("path is empty".into()));
     }
-    if raw.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace()) {
+    if raw
+        .chars()
+        .any(|c| c.is_control() || c == '\\' || c.is_whitespace())
+    {
         return Err(Error::Config(format!(
             "path {path:?} contains whitespace, a backslash or a control character"
         )));
@@ -28,7 +31,10 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
         // `Url::parse` resolves `..` and `%2e%2e` itself, so check the raw path first.
         let after_scheme = raw.split_once("://").map(|(_, r)| r).unwrap_or("");
         if let Some(i) = after_scheme.find('/') {
-            check_segments(path, after_scheme[i..].split(['?', '#']).next().unwrap_or(""))?;
+            check_segments(
+                path,
+                after_scheme[i..].split(['?', '#']).next().unwrap_or(""),
+            )?;
         }
         let url = Url::parse(raw)
             .map_err(|e| Error::Config(format!("path {path:?} is not a valid URL: {e}")))?;
@@ -72,9 +78,7 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
     url.set_query(query.filter(|q| !q.is_empty()));
     // `Url` normalises dot segments itself; check nothing moved.
     if !url.path().starts_with(base_path) {
-        return Err(Error::Config(format!(
-            "path {path:?} leaves the API root"
-        )));
+        return Err(Error::Config(format!("path {path:?} leaves the API root")));
     }
     Ok(url)
 }
@@ -97,7 +101,10 @@ fn has_scheme(s: &str) -> bool {
         Some(i) => {
             let scheme = &s[..i];
             !scheme.is_empty()
-                && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic())
                 && scheme
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
@@ -153,7 +160,10 @@ mod tests {
         let u = resolve_path(&base(), "/rest/v1.0/me").unwrap();
         assert_eq!(u.as_str(), "https://api.procore.com/rest/v1.0/me");
         let u = resolve_path(&base(), "rest/v1.0/projects?company_id=5").unwrap();
-        assert_eq!(u.as_str(), "https://api.procore.com/rest/v1.0/projects?company_id=5");
+        assert_eq!(
+            u.as_str(),
+            "https://api.procore.com/rest/v1.0/projects?company_id=5"
+        );
     }
 
     #[test]
@@ -182,7 +192,10 @@ mod tests {
             "//evil.example.com/rest/v1.0/me",
             "javascript:alert(1)",
         ] {
-            assert!(matches!(resolve_path(&base(), bad), Err(Error::Config(_))), "{bad}");
+            assert!(
+                matches!(resolve_path(&base(), bad), Err(Error::Config(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -202,7 +215,10 @@ mod tests {
             "/rest/v1.0/ me",
             "",
         ] {
-            assert!(matches!(resolve_path(&base(), bad), Err(Error::Config(_))), "{bad:?}");
+            assert!(
+                matches!(resolve_path(&base(), bad), Err(Error::Config(_))),
+                "{bad:?}"
+            );
         }
     }
 

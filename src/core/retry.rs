@@ -165,7 +165,10 @@ mod tests {
     fn server_wait_is_capped() {
         let p = RetryPolicy::new(3);
         assert_eq!(retry_wait(0, Some(3.0), &p, 0.9), Duration::from_secs(3));
-        assert_eq!(retry_wait(0, Some(3600.0), &p, 0.9), Duration::from_secs(60));
+        assert_eq!(
+            retry_wait(0, Some(3600.0), &p, 0.9),
+            Duration::from_secs(60)
+        );
         assert_eq!(until_reset(110.0, 100.0), Some(10.0));
         assert_eq!(until_reset(90.0, 100.0), None);
     }

@@ -179,7 +179,10 @@ mod tests {
         assert_eq!(t, cc);
         assert_eq!(origin, Origin::ClientCredentials);
         // Only the store: no temporary files left behind.
-        let names: Vec<_> = fs::read_dir(dir.path().join("sub")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path().join("sub"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("token.json")]);
         store.remove().unwrap();
         assert!(store.load().unwrap().is_none());
@@ -209,7 +212,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = TokenStore::new(dir.path().join("t.json"));
         let held = store.lock().unwrap();
-        let other = OpenOptions::new().write(true).open(store.lock_path()).unwrap();
+        let other = OpenOptions::new()
+            .write(true)
+            .open(store.lock_path())
+            .unwrap();
         assert!(other.try_lock().is_err());
         drop(held);
         assert!(other.try_lock().is_ok());

@@ -38,6 +38,8 @@ impl BaseClient {
         company_id: Option<&Bound<'_, PyAny>>,
         ca_cert: Option<&Bound<'_, PyAny>>,
         timeout: f64,
+        connect_timeout: Option<f64>,
+        read_timeout: Option<f64>,
         max_retries: i64,
         max_concurrency: i64,
     ) -> PyResult<Self> {
@@ -69,7 +71,8 @@ impl BaseClient {
             company_id: id_arg(py, "company_id", company_id)?,
             ca_cert: path_arg(py, "ca_cert", ca_cert)?,
             timeout,
-            connect_timeout: None,
+            connect_timeout,
+            read_timeout,
             max_retries,
             max_concurrency,
         };
@@ -149,13 +152,17 @@ impl BaseClient {
     /// Refreshes the token now. Done automatically before expiry and after a 401.
     fn refresh(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
-        dispatch(py, self.is_async, async move { c.refresh().await.map(Token::from) })
+        dispatch(py, self.is_async, async move {
+            c.refresh().await.map(Token::from)
+        })
     }
 
     /// Revokes the current token and forgets it (removing the token store file).
     fn revoke(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
-        dispatch(py, self.is_async, async move { c.revoke().await.map(|()| Json(None)) })
+        dispatch(py, self.is_async, async move {
+            c.revoke().await.map(|()| Json(None))
+        })
     }
 
     /// The current token, or None.
@@ -297,7 +304,14 @@ impl BaseClient {
         let query = params_arg(py, params)?;
         let company = id_arg(py, "company_id", company_id)?;
         c.api_url(path).map_err(|e| to_pyerr(py, e))?;
-        Ok(PageIterator::new(c, path.to_string(), query, company, Kind::JsonPages, self.is_async))
+        Ok(PageIterator::new(
+            c,
+            path.to_string(),
+            query,
+            company,
+            Kind::JsonPages,
+            self.is_async,
+        ))
     }
 
     #[getter]
@@ -307,12 +321,24 @@ impl BaseClient {
 
     #[getter]
     fn base_url(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self.core(py)?.config().base_url.as_str().trim_end_matches('/').to_string())
+        Ok(self
+            .core(py)?
+            .config()
+            .base_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string())
     }
 
     #[getter]
     fn login_url(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self.core(py)?.config().login_url.as_str().trim_end_matches('/').to_string())
+        Ok(self
+            .core(py)?
+            .config()
+            .login_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_string())
     }
 
     #[getter]
@@ -327,7 +353,10 @@ impl BaseClient {
 
     #[getter]
     fn closed(&self) -> bool {
-        self.core.read().unwrap_or_else(|p| p.into_inner()).is_none()
+        self.core
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_none()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -342,7 +371,9 @@ impl BaseClient {
                     "{name}(environment='{}', base_url='{}', company_id={}, authorized={})",
                     cfg.environment.name(),
                     cfg.base_url.as_str().trim_end_matches('/'),
-                    cfg.company_id.map(|i| i.to_string()).unwrap_or_else(|| "None".into()),
+                    cfg.company_id
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "None".into()),
                     if c.token().is_some() { "True" } else { "False" },
                 )
             }
@@ -362,7 +393,8 @@ macro_rules! client_class {
                 client_id=None, client_secret=None, *, environment="production".to_string(),
                 base_url=None, login_url=None, redirect_uri="urn:ietf:wg:oauth:2.0:oob".to_string(),
                 access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
-                timeout=30.0, max_retries=3, max_concurrency=8
+                timeout=30.0, connect_timeout=None, read_timeout=None, max_retries=3,
+                max_concurrency=8
             ))]
             #[allow(clippy::too_many_arguments)]
             fn py_new(
@@ -379,13 +411,15 @@ macro_rules! client_class {
                 company_id: Option<&Bound<'_, PyAny>>,
                 ca_cert: Option<&Bound<'_, PyAny>>,
                 timeout: f64,
+                connect_timeout: Option<f64>,
+                read_timeout: Option<f64>,
                 max_retries: i64,
                 max_concurrency: i64,
             ) -> PyResult<PyClassInitializer<Self>> {
                 let base = BaseClient::build(
                     py, $is_async, client_id, client_secret, environment, base_url, login_url,
                     redirect_uri, access_token, token, token_store, company_id, ca_cert, timeout,
-                    max_retries, max_concurrency,
+                    connect_timeout, read_timeout, max_retries, max_concurrency,
                 )?;
                 Ok(PyClassInitializer::from(base).add_subclass($name))
             }
@@ -461,7 +495,14 @@ impl Companies {
     fn iter(&self, py: Python<'_>) -> PyResult<PageIterator> {
         let base = self.client.get();
         let c = base.core(py)?;
-        Ok(PageIterator::new(c, core::COMPANIES_PATH.into(), Vec::new(), None, Kind::Companies, base.is_async))
+        Ok(PageIterator::new(
+            c,
+            core::COMPANIES_PATH.into(),
+            Vec::new(),
+            None,
+            Kind::Companies,
+            base.is_async,
+        ))
     }
 }
 
@@ -486,7 +527,8 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        c.projects_request(company, &query).map_err(|e| to_pyerr(py, e))?;
+        c.projects_request(company, &query)
+            .map_err(|e| to_pyerr(py, e))?;
         dispatch(py, base.is_async, async move {
             c.projects(company, &query).await.map(Records::Projects)
         })
@@ -504,8 +546,17 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, company) = c.projects_request(company, &query).map_err(|e| to_pyerr(py, e))?;
-        Ok(PageIterator::new(c, path.into(), q, Some(company), Kind::Projects, base.is_async))
+        let (path, q, company) = c
+            .projects_request(company, &query)
+            .map_err(|e| to_pyerr(py, e))?;
+        Ok(PageIterator::new(
+            c,
+            path.into(),
+            q,
+            Some(company),
+            Kind::Projects,
+            base.is_async,
+        ))
     }
 
     /// One project.
