@@ -57,7 +57,13 @@ async fn seed_flow_end_to_end() {
     // The company header went to projects, not to /me or /companies.
     for r in e.server.requests() {
         let expect_header = r.path.starts_with("/rest/v1.0/projects");
-        assert_eq!(r.company_header.is_some(), expect_header, "{} {}", r.method, r.path);
+        assert_eq!(
+            r.company_header.is_some(),
+            expect_header,
+            "{} {}",
+            r.method,
+            r.path
+        );
     }
 }
 
@@ -90,7 +96,12 @@ async fn pagination_is_exact_under_faults() {
         .collect();
     assert_eq!(faulted, clean);
     assert_eq!(faulted.iter().collect::<HashSet<_>>().len(), 20_000);
-    assert!(e.server.stats().status_counts.keys().any(|s| *s >= 500 || *s == 429));
+    assert!(e
+        .server
+        .stats()
+        .status_counts
+        .keys()
+        .any(|s| *s >= 500 || *s == 429));
 }
 
 #[tokio::test]
@@ -121,7 +132,8 @@ async fn posts_are_not_retried_after_an_answer() {
     let e = env(MockConfig::default()).await;
     let client = Client::new(&e.opts).unwrap();
     client.client_credentials().await.unwrap();
-    e.server.fail_next(500, 1, Some("/rest/v1.0/projects".into()), None);
+    e.server
+        .fail_next(500, 1, Some("/rest/v1.0/projects".into()), None);
     let body = serde_json::json!({"project": {"name": "New"}});
     let q = [("company_id".to_string(), e.server.company_id().to_string())];
     let err = client
@@ -136,7 +148,8 @@ async fn posts_are_not_retried_after_an_answer() {
         other => panic!("{other:?}"),
     }
     // A GET is retried through the same fault.
-    e.server.fail_next(503, 2, Some("/rest/v1.0/me".into()), Some(0));
+    e.server
+        .fail_next(503, 2, Some("/rest/v1.0/me".into()), Some(0));
     assert_eq!(client.me().await.unwrap().id(), 1234567);
 }
 

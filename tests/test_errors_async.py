@@ -173,6 +173,20 @@ async def test_429_is_retried_after_retry_after(fresh_server):
         assert time.monotonic() - start >= 0.9
 
 
+@pytest.mark.asyncio
+async def test_post_is_not_retried_after_a_server_error(fresh_server):
+    """A POST may have taken effect: it is not sent twice, whatever max_retries says."""
+    server = fresh_server
+    cid = server.company_id
+    async with server.async_client(max_retries=3) as c:
+        await alogin(c, server)
+        sent = Sent(server)
+        server.fail_next(status=503, path=PROJECTS)
+        with pytest.raises(procore.ServerError):
+            await c.post(PROJECTS, json={"project": {"name": "Once"}}, params={"company_id": cid})
+        assert [r["method"] for r in sent.api(PROJECTS)] == ["POST"]
+
+
 # ---------------------------------------------------------------------------------------------
 # OAuth errors
 

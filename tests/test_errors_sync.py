@@ -173,6 +173,19 @@ def test_persistent_rate_limit_after_retries_is_rate_limit_error(fresh_server):
             c.me()
 
 
+def test_post_is_not_retried_after_a_server_error(fresh_server):
+    """A POST may have taken effect: it is not sent twice, whatever max_retries says."""
+    server = fresh_server
+    cid = server.company_id
+    with server.client(max_retries=3) as c:
+        login(c, server)
+        sent = Sent(server)
+        server.fail_next(status=503, path=PROJECTS)
+        with pytest.raises(procore.ServerError):
+            c.post(PROJECTS, json={"project": {"name": "Once"}}, params={"company_id": cid})
+        assert [r["method"] for r in sent.api(PROJECTS)] == ["POST"]
+
+
 # ---------------------------------------------------------------------------------------------
 # OAuth errors
 

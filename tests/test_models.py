@@ -93,12 +93,20 @@ def test_fields_the_model_does_not_know_are_kept(fresh_server):
         login(client, server)
         created = client.post(
             "/rest/v1.0/projects",
-            json={"project": {"name": "Annex", "custom_fields": {"budget_code": "B-12"}, "x_flag": 7}},
+            json={
+                "project": {
+                    "name": "Annex",
+                    "custom_fields": {"budget_code": "B-12"},
+                    "x_flag": 7,
+                    "erp_id": 2**62 + 1,
+                }
+            },
             params={"company_id": cid},
         )
         project = client.projects.get(created["id"], company_id=cid)
         d = project.to_dict()
         assert d["custom_fields"] == {"budget_code": "B-12"}
         assert d["x_flag"] == 7
+        assert d["erp_id"] == 2**62 + 1 and isinstance(d["erp_id"], int)
         assert d == created
         assert project.name == "Annex"

@@ -16,19 +16,25 @@ pub fn id_arg(py: Python<'_>, what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyR
     if obj.is_none() {
         return Ok(None);
     }
-    let bad = |detail: String| config_error(py, format!("{what} must be a positive integer, {detail}"));
+    let bad =
+        |detail: String| config_error(py, format!("{what} must be a positive integer, {detail}"));
     let value: i64 = if obj.is_instance_of::<PyBool>() {
         return Err(bad(format!("not a bool ({})", obj.repr()?)));
     } else if obj.is_instance_of::<PyInt>() {
-        obj.extract::<i64>()
-            .map_err(|_| bad(format!("and {} does not fit in 64 bits", obj.repr().map(|r| r.to_string()).unwrap_or_default())))?
+        obj.extract::<i64>().map_err(|_| {
+            bad(format!(
+                "and {} does not fit in 64 bits",
+                obj.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        })?
     } else if obj.is_instance_of::<PyString>() {
         let s: String = obj.extract()?;
         let t = s.trim();
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad(format!("not {s:?}")));
         }
-        t.parse::<i64>().map_err(|_| bad(format!("and {s:?} does not fit in 64 bits")))?
+        t.parse::<i64>()
+            .map_err(|_| bad(format!("and {s:?} does not fit in 64 bits")))?
     } else {
         let tname = obj.get_type().name()?.to_string();
         return Err(bad(format!("not a {tname} ({})", obj.repr()?)));
@@ -41,16 +47,21 @@ pub fn id_arg(py: Python<'_>, what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyR
 
 /// Query parameters from a dict (None → none). Values: str, int, float, bool, None, lists and
 /// nested dicts (Rails bracket style).
-pub fn params_arg(py: Python<'_>, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
-    let Some(obj) = obj else { return Ok(Vec::new()) };
+pub fn params_arg(
+    py: Python<'_>,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<(String, String)>> {
+    let Some(obj) = obj else {
+        return Ok(Vec::new());
+    };
     if obj.is_none() {
         return Ok(Vec::new());
     }
     if !obj.is_instance_of::<PyDict>() {
         return Err(config_error(py, "params must be a dict"));
     }
-    let v: Value = pythonize::depythonize(obj)
-        .map_err(|e| config_error(py, format!("params: {e}")))?;
+    let v: Value =
+        pythonize::depythonize(obj).map_err(|e| config_error(py, format!("params: {e}")))?;
     core::flatten_params(&v).map_err(|e| config_error(py, e.to_string()))
 }
 
@@ -66,7 +77,11 @@ pub fn json_arg(py: Python<'_>, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Opti
 }
 
 /// A path from `str` or `os.PathLike`, with `~` expanded.
-pub fn path_arg(py: Python<'_>, what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PathBuf>> {
+pub fn path_arg(
+    py: Python<'_>,
+    what: &str,
+    obj: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<PathBuf>> {
     let Some(obj) = obj else { return Ok(None) };
     if obj.is_none() {
         return Ok(None);

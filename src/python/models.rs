@@ -204,9 +204,15 @@ impl Token {
     ) -> PyResult<Self> {
         let mut m = Map::new();
         m.insert("access_token".into(), access_token.into());
-        m.insert("refresh_token".into(), refresh_token.map(Value::from).unwrap_or(Value::Null));
+        m.insert(
+            "refresh_token".into(),
+            refresh_token.map(Value::from).unwrap_or(Value::Null),
+        );
         m.insert("token_type".into(), token_type.into());
-        m.insert("expires_in".into(), expires_in.map(Value::from).unwrap_or(Value::Null));
+        m.insert(
+            "expires_in".into(),
+            expires_in.map(Value::from).unwrap_or(Value::Null),
+        );
         if let Some(c) = created_at {
             m.insert("created_at".into(), c.into());
         }
