@@ -173,3 +173,50 @@ async fn refresh_rotates_and_the_old_token_is_dead() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_refresh_abandoned_by_its_caller_still_lands_in_the_store() {
+    let e = env(MockConfig::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("token.json");
+    let mut opts = e.opts.clone();
+    opts.token_store = Some(store.clone());
+    let client = Client::new(&opts).unwrap();
+    let code = e
+        .server
+        .approve(&client.authorization_url(None).unwrap())
+        .unwrap();
+    let first = client.exchange_code(&code).await.unwrap();
+    // The token endpoint answers slowly; the caller gives up (as Ctrl-C or a cancelled task
+    // would) long before the answer comes.
+    e.server.delay_next(
+        std::time::Duration::from_millis(500),
+        1,
+        Some("/oauth/token".into()),
+    );
+    let abandoned =
+        tokio::time::timeout(std::time::Duration::from_millis(50), client.refresh()).await;
+    assert!(abandoned.is_err(), "the caller should have timed out");
+    // The refresh goes on without it: wait (with a deadline) for the server to rotate.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while e.server.stats().refreshes == 0 {
+        assert!(std::time::Instant::now() < deadline, "the refresh never reached the server");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // The next caller waits for that refresh (single flight) and gets its token, which is
+    // also the one in the store: the rotated refresh token was not lost.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = client.token().unwrap();
+        if now.refresh_token != first.refresh_token {
+            let saved = _procore::core::TokenStore::new(&store).load().unwrap().unwrap().0;
+            assert_eq!(saved, now);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new token was never installed");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(client.me().await.unwrap().id(), 1234567);
+    assert_eq!(e.server.stats().token_requests.refresh_token, 1);
+}

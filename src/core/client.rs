@@ -238,16 +238,35 @@ impl Client {
             code: Secret::new(code),
             redirect_uri: self.inner.cfg.redirect_uri.clone(),
         };
-        let _g = self.inner.renew_lock.lock().await;
-        let token = self.token_request(&grant).await?;
-        self.install(token, Origin::AuthorizationCode).await
+        self.detached(move |c| async move {
+            let _g = c.inner.renew_lock.lock().await;
+            let token = c.token_request(&grant).await?;
+            c.install(token, Origin::AuthorizationCode).await
+        })
+        .await
+    }
+
+    /// Runs a token grant to completion even if the caller goes away (Ctrl-C, a cancelled
+    /// task): a code or refresh token spent on the server must not be lost with its answer,
+    /// so the grant and the store write finish in a task of their own.
+    async fn detached<F, Fut>(&self, f: F) -> Result<Token>
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: std::future::Future<Output = Result<Token>> + Send + 'static,
+    {
+        tokio::spawn(f(self.clone()))
+            .await
+            .map_err(|e| Error::TokenStore(format!("token task failed: {e}")))?
     }
 
     /// A service-account token (client_credentials grant).
     pub async fn client_credentials(&self) -> Result<Token> {
-        let _g = self.inner.renew_lock.lock().await;
-        let token = self.token_request(&Grant::ClientCredentials).await?;
-        self.install(token, Origin::ClientCredentials).await
+        self.detached(|c| async move {
+            let _g = c.inner.renew_lock.lock().await;
+            let token = c.token_request(&Grant::ClientCredentials).await?;
+            c.install(token, Origin::ClientCredentials).await
+        })
+        .await
     }
 
     /// Refreshes now (refresh_token grant; client_credentials for service accounts).
@@ -315,6 +334,12 @@ impl Client {
     /// when the current token is already another one, somebody renewed it and it is returned
     /// as is. `None` forces a renewal.
     async fn renew(&self, stale: Option<&Token>) -> Result<Token> {
+        let stale = stale.cloned();
+        self.detached(move |c| async move { c.renew_now(stale.as_ref()).await })
+            .await
+    }
+
+    async fn renew_now(&self, stale: Option<&Token>) -> Result<Token> {
         let _g = self.inner.renew_lock.lock().await;
         let _file_lock = match &self.inner.store {
             Some(store) => {
