@@ -1,8 +1,9 @@
 # One entry point for each routine. `make test` is the command that builds and runs every test.
 
 PYTHON ?= python3
-# Cargo profile of the Python extension: release (default) or dev (quicker to build).
-PROFILE ?= release
+# Cargo profile of the tests' build: `test-build` (optimised, quick to compile; the default),
+# `release` (what `pip install .` ships: fat LTO, slow to compile) or `dev`.
+PROFILE ?= test-build
 
 # The extension is rebuilt only when one of these is newer than the last build.
 RUST_SOURCES := $(shell find src -name '*.rs' 2>/dev/null) Cargo.toml Cargo.lock pyproject.toml
@@ -22,11 +23,11 @@ $(BUILD_STAMP): $(RUST_SOURCES)
 
 ## test: build if needed, then every Rust test and every Python test
 test: build
-	cargo test --no-default-features
+	cargo test --no-default-features --profile $(PROFILE)
 	$(PYTHON) -m pytest
 
 test-rust:
-	cargo test --no-default-features
+	cargo test --no-default-features --profile $(PROFILE)
 
 test-python: build
 	$(PYTHON) -m pytest

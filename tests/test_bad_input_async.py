@@ -129,3 +129,17 @@ async def test_bad_company_id_in_a_call_is_refused(server, aclient, bad):
         err = await refused(thunk)
         assert "company_id" in str(err)
     assert sent.all() == []
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["\\\\{other}/rest/v1.0/me", "/\\{other}/rest/v1.0/me", "/\t/{other}/rest/v1.0/me"],
+    ids=["backslashes", "slash-backslash", "slash-tab-slash"],
+)
+@pytest.mark.asyncio
+async def test_lookalike_paths_never_reach_another_host(server, aclient, elsewhere, template):
+    path = template.format(other=elsewhere.netloc)
+    async with server.async_client(token=aclient.token, max_retries=0) as c:
+        with pytest.raises(procore.ProcoreError):
+            await c.get(path)
+    assert elsewhere.connections() == 0
