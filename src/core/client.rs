@@ -544,6 +544,10 @@ impl Client {
                 Some(mine) if same_window => mine.min(rem),
                 _ => rem,
             });
+            if !same_window {
+                // Slots reserved in the last window mean nothing in this one.
+                p.next_slot = 0.0;
+            }
             p.reset = Some(reset);
             p.limit = limit.or(p.limit);
         }
@@ -569,6 +573,7 @@ impl Client {
             // A new window: the next answer tells us where we stand.
             p.remaining = None;
             p.reset = None;
+            p.next_slot = 0.0;
             return PaceStep::Go;
         }
         let cap = self.inner.policy.max_wait.as_secs_f64();
@@ -666,8 +671,9 @@ impl Client {
         let mut tries = 0u32;
         let mut renewed = false;
         loop {
-            let (token, origin) = self.usable_token().await?;
+            // Pace first: a paced wait can outlast a short-lived token, which is checked after.
             self.pace().await;
+            let (token, origin) = self.usable_token().await?;
             tries += 1;
             let mut req = self
                 .inner

@@ -3,7 +3,7 @@
 //! bounded by the pages in flight. `for` on the sync client, `async for` on the async one.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
 use pyo3::prelude::*;
@@ -36,7 +36,8 @@ struct State {
     request: Request,
     stream: Option<core::PageStream>,
     buffer: VecDeque<Value>,
-    total: Option<u64>,
+    /// Shared with the iterator so `.total` never waits for a page in flight.
+    total: Arc<OnceLock<u64>>,
     done: bool,
 }
 
@@ -67,8 +68,9 @@ impl State {
             }
             let stream = self.stream()?;
             let next = stream.next_page().await;
-            let total = stream.total();
-            self.total = self.total.or(total);
+            if let Some(t) = stream.total() {
+                let _ = self.total.set(t);
+            }
             match next {
                 Some(Ok(page)) => {
                     if whole_pages {
@@ -118,6 +120,7 @@ impl<'py> IntoPyObject<'py> for Out {
 #[pyclass(frozen, module = "procore._procore")]
 pub struct PageIterator {
     state: Arc<tokio::sync::Mutex<State>>,
+    total: Arc<OnceLock<u64>>,
     kind: Kind,
     is_async: bool,
 }
@@ -131,7 +134,9 @@ impl PageIterator {
         kind: Kind,
         is_async: bool,
     ) -> Self {
+        let total = Arc::new(OnceLock::new());
         PageIterator {
+            total: total.clone(),
             state: Arc::new(tokio::sync::Mutex::new(State {
                 request: Request {
                     client,
@@ -141,7 +146,7 @@ impl PageIterator {
                 },
                 stream: None,
                 buffer: VecDeque::new(),
-                total: None,
+                total,
                 done: false,
             })),
             kind,
@@ -191,6 +196,22 @@ impl PageIterator {
         }
         let (state, kind) = (self.state.clone(), self.kind);
         let whole = matches!(kind, Kind::JsonPages);
+        // A record already fetched needs no trip through the runtime: hand it over in a
+        // future that is done already.
+        if !whole {
+            if let Ok(mut st) = self.state.try_lock() {
+                if let Some(v) = st.buffer.pop_front() {
+                    drop(st);
+                    let value = Out(kind, Item::Record(v)).into_bound_py_any(py)?;
+                    let fut = py
+                        .import("asyncio")?
+                        .call_method0("get_running_loop")?
+                        .call_method0("create_future")?;
+                    fut.call_method1("set_result", (value,))?;
+                    return Ok(fut);
+                }
+            }
+        }
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let next = state.lock().await.next(whole).await;
             match next {
@@ -204,6 +225,6 @@ impl PageIterator {
     /// The record count the server announced (`Total`), once the first page has arrived.
     #[getter]
     fn total(&self) -> Option<u64> {
-        self.state.try_lock().ok().and_then(|s| s.total)
+        self.total.get().copied()
     }
 }
