@@ -200,7 +200,10 @@ async fn a_refresh_abandoned_by_its_caller_still_lands_in_the_store() {
     // The refresh goes on without it: wait (with a deadline) for the server to rotate.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while e.server.stats().refreshes == 0 {
-        assert!(std::time::Instant::now() < deadline, "the refresh never reached the server");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the refresh never reached the server"
+        );
         tokio::task::yield_now().await;
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
@@ -210,13 +213,58 @@ async fn a_refresh_abandoned_by_its_caller_still_lands_in_the_store() {
     loop {
         let now = client.token().unwrap();
         if now.refresh_token != first.refresh_token {
-            let saved = _procore::core::TokenStore::new(&store).load().unwrap().unwrap().0;
+            let saved = _procore::core::TokenStore::new(&store)
+                .load()
+                .unwrap()
+                .unwrap()
+                .0;
             assert_eq!(saved, now);
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the new token was never installed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new token was never installed"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert_eq!(client.me().await.unwrap().id(), 1234567);
     assert_eq!(e.server.stats().token_requests.refresh_token, 1);
+}
+
+#[tokio::test]
+async fn without_total_the_link_header_is_followed_exactly() {
+    let e = env(MockConfig {
+        projects_per_company: 1_050,
+        ..MockConfig::default()
+    })
+    .await;
+    let client = Client::new(&e.opts).unwrap();
+    client.client_credentials().await.unwrap();
+    let counted: Vec<i64> = client
+        .projects(None, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id())
+        .collect();
+    e.server.set_link_only(true);
+    e.server.set_fault_rate(0.10, Some(11));
+    e.server.reset_stats();
+    let linked: Vec<i64> = client
+        .projects(None, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id())
+        .collect();
+    assert_eq!(linked.len(), 1_050);
+    assert_eq!(linked, counted);
+    // 11 pages of 100, each answered once with a 200 (faulted tries were retried).
+    let ok_pages = e
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/rest/v1.0/projects" && r.status == Some(200))
+        .count();
+    assert_eq!(ok_pages, 11);
 }

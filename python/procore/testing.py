@@ -215,6 +215,11 @@ class MockServer:
         """Add ``seconds`` to every API answer (0 to stop)."""
         self._server.set_latency(seconds)
 
+    def set_link_only(self, on: bool = True) -> None:
+        """Paginate by ``Link`` alone: list answers carry no ``Total`` / ``Per-Page`` headers
+        (as some Procore endpoints do), so clients must follow ``rel="next"``."""
+        self._server.set_link_only(on)
+
     def clear_faults(self) -> None:
         """Forget queued faults, the random fault rate and the latency."""
         self._server.clear_faults()

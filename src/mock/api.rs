@@ -356,13 +356,17 @@ struct Page {
     total: usize,
     per_page: u64,
     link: Option<String>,
+    /// False when the server is set to paginate by `Link` alone (no `Total`/`Per-Page`).
+    counted: bool,
 }
 
 impl Page {
     fn respond(&self, items: Vec<Value>) -> Response<Body> {
         let mut resp = json_response(StatusCode::OK, &Value::Array(items));
-        set_header(&mut resp, "total", &self.total.to_string());
-        set_header(&mut resp, "per-page", &self.per_page.to_string());
+        if self.counted {
+            set_header(&mut resp, "total", &self.total.to_string());
+            set_header(&mut resp, "per-page", &self.per_page.to_string());
+        }
         if let Some(link) = &self.link {
             set_header(&mut resp, "link", link);
         }
@@ -425,5 +429,6 @@ fn paginate(
         total,
         per_page,
         link: (!links.is_empty()).then(|| links.join(", ")),
+        counted: !st.link_only(),
     })
 }

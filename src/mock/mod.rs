@@ -326,6 +326,11 @@ impl MockServer {
         self.state.set_latency(latency);
     }
 
+    /// Paginate by `Link` alone: list answers carry no `Total` and `Per-Page` headers.
+    pub fn set_link_only(&self, on: bool) {
+        self.state.set_link_only(on);
+    }
+
     /// Drop every queued fault, the random fault rate and the latency.
     pub fn clear_faults(&self) {
         self.state.clear_faults();

@@ -248,6 +248,8 @@ struct Control {
     rate_window: Duration,
     /// Fixed window per access token: (window start, requests in window).
     buckets: HashMap<String, (Instant, u32)>,
+    /// Paginate by `Link` alone, without `Total` and `Per-Page`.
+    link_only: bool,
 }
 
 /// Recorded requests kept (the oldest are dropped beyond this).
@@ -292,6 +294,7 @@ impl State {
                 rate_limit: 3600,
                 rate_window: Duration::from_secs(3600),
                 buckets: HashMap::new(),
+                link_only: false,
             }),
             recorder: Mutex::new(Recorder::default()),
             cfg,
@@ -381,6 +384,14 @@ impl State {
 
     pub(crate) fn set_latency(&self, d: Duration) {
         lock(&self.control).latency = d;
+    }
+
+    pub(crate) fn link_only(&self) -> bool {
+        lock(&self.control).link_only
+    }
+
+    pub(crate) fn set_link_only(&self, on: bool) {
+        lock(&self.control).link_only = on;
     }
 
     pub(crate) fn clear_faults(&self) {

@@ -186,6 +186,11 @@ impl PyMockServer {
         Ok(())
     }
 
+    /// Paginate by `Link` alone (no `Total` / `Per-Page` headers).
+    fn set_link_only(&self, on: bool) {
+        self.inner.set_link_only(on);
+    }
+
     /// Drop every queued fault, the random fault rate and the latency.
     fn clear_faults(&self) {
         self.inner.clear_faults();
