@@ -44,7 +44,7 @@ async fn seed_flow_end_to_end() {
     assert!(token.refresh_token.is_some());
     assert_eq!(token.expires_in, Some(5400));
     let me = client.me().await.unwrap();
-    assert_eq!(me.login(), Some("joe.builder@acme.com"));
+    assert_eq!(me.login().as_deref(), Some("joe.builder@acme.com"));
     let companies = client.companies().await.unwrap();
     assert_eq!(
         companies.iter().map(|c| c.id()).collect::<Vec<_>>(),

@@ -8,13 +8,14 @@ use bytes::Bytes;
 use futures::StreamExt;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::Method;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
 
 use super::config::{ClientOptions, Config};
 use super::error::{ApiError, Error, Result};
-use super::models::{Company, Me, Project};
+use super::models::{decode_page, Company, Me, Project};
 use super::oauth::{self, Grant};
 use super::pagination::{page_count, parse_link_header};
 use super::paths::resolve_path;
@@ -86,14 +87,14 @@ pub struct Client {
 
 /// Pages fetched ahead by a background task; dropping it stops the task.
 pub struct PageStream {
-    rx: tokio::sync::mpsc::Receiver<Result<Vec<Value>>>,
+    rx: tokio::sync::mpsc::Receiver<Result<Vec<Box<RawValue>>>>,
     total: Arc<std::sync::OnceLock<u64>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl PageStream {
     /// The next page, `None` after the last one.
-    pub async fn next_page(&mut self) -> Option<Result<Vec<Value>>> {
+    pub async fn next_page(&mut self) -> Option<Result<Vec<Box<RawValue>>>> {
         self.rx.recv().await
     }
 
@@ -865,7 +866,7 @@ impl Client {
         path: &str,
         query: &[(String, String)],
         company_id: Option<i64>,
-    ) -> Result<Vec<Value>> {
+    ) -> Result<Vec<Box<RawValue>>> {
         let mut records = Vec::new();
         self.walk_pages(path, query, company_id, |page, total| {
             if let Some(t) = total {
@@ -925,7 +926,7 @@ impl Client {
         mut sink: F,
     ) -> Result<()>
     where
-        F: FnMut(Vec<Value>, Option<u64>) -> Fut,
+        F: FnMut(Vec<Box<RawValue>>, Option<u64>) -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
         let url = self.api_url(path)?;
@@ -1027,7 +1028,7 @@ impl Client {
         self.paginate(COMPANIES_PATH, &[], None)
             .await?
             .into_iter()
-            .map(Company::from_value)
+            .map(Company::from_raw)
             .collect()
     }
 
@@ -1061,7 +1062,7 @@ impl Client {
         self.paginate(path, &q, Some(company))
             .await?
             .into_iter()
-            .map(Project::from_value)
+            .map(Project::from_raw)
             .collect()
     }
 
@@ -1087,19 +1088,9 @@ impl Client {
     }
 }
 
-/// The records of one page: a JSON list, or v2's `{"data": [...]}` envelope.
-fn page_items(resp: &Response) -> Result<Vec<Value>> {
-    match resp.json()? {
-        Some(Value::Array(items)) => Ok(items),
-        Some(Value::Object(mut m)) => match m.remove("data") {
-            Some(Value::Array(items)) => Ok(items),
-            _ => Err(Error::Decode(
-                "pagination: expected a JSON list (or {\"data\": [...]})".into(),
-            )),
-        },
-        None => Ok(Vec::new()),
-        Some(_) => Err(Error::Decode("pagination: expected a JSON list".into())),
-    }
+/// The records of one page, raw: a JSON list, or v2's `{"data": [...]}` envelope.
+fn page_items(resp: &Response) -> Result<Vec<Box<RawValue>>> {
+    decode_page(&resp.body)
 }
 
 /// Runs blocking file work off the async threads.

@@ -8,10 +8,10 @@ use std::sync::{Arc, OnceLock};
 use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::errors::to_pyerr;
-use super::models::{Company, Project, Records};
+use super::models::{raw_to_py, Company, Project, Records};
 use super::runtime::block_on;
 use crate::core;
 
@@ -35,15 +35,15 @@ struct Request {
 struct State {
     request: Request,
     stream: Option<core::PageStream>,
-    buffer: VecDeque<Value>,
+    buffer: VecDeque<Box<RawValue>>,
     /// Shared with the iterator so `.total` never waits for a page in flight.
     total: Arc<OnceLock<u64>>,
     done: bool,
 }
 
 enum Item {
-    Page(Vec<Value>),
-    Record(Value),
+    Page(Vec<Box<RawValue>>),
+    Record(Box<RawValue>),
 }
 
 impl State {
@@ -104,15 +104,15 @@ impl<'py> IntoPyObject<'py> for Out {
         let decode = |e: core::Error| to_pyerr(py, e);
         match (self.0, self.1) {
             (_, Item::Page(p)) => Records::Json(p).into_pyobject(py),
-            (Kind::Projects, Item::Record(v)) => core::Project::from_value(v)
+            (Kind::Projects, Item::Record(v)) => core::Project::from_raw(v)
                 .map(Project::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
-            (Kind::Companies, Item::Record(v)) => core::Company::from_value(v)
+            (Kind::Companies, Item::Record(v)) => core::Company::from_raw(v)
                 .map(Company::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
-            (Kind::JsonPages, Item::Record(v)) => Ok(pythonize::pythonize(py, &v)?),
+            (Kind::JsonPages, Item::Record(v)) => raw_to_py(py, &v),
         }
     }
 }

@@ -4,19 +4,27 @@
 use pyo3::exceptions::{PyAttributeError, PyKeyError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::errors::{config_error, to_pyerr};
 use crate::core;
 
-fn to_py(py: Python<'_>, v: Option<&Value>) -> PyResult<Py<PyAny>> {
+fn to_py(py: Python<'_>, v: Option<Value>) -> PyResult<Py<PyAny>> {
     match v {
         None | Some(Value::Null) => Ok(py.None()),
-        Some(v) => Ok(pythonize::pythonize(py, v)?.unbind()),
+        Some(v) => Ok(pythonize::pythonize(py, &v)?.unbind()),
     }
 }
 
-fn repr_str(v: Option<&str>) -> String {
+/// A raw JSON record as Python values (dict, list, …).
+pub fn raw_to_py<'py>(py: Python<'py>, raw: &RawValue) -> PyResult<Bound<'py, PyAny>> {
+    let v: Value = serde_json::from_str(raw.get())
+        .map_err(|e| to_pyerr(py, core::Error::Decode(e.to_string())))?;
+    Ok(pythonize::pythonize(py, &v)?)
+}
+
+fn repr_str(v: Option<String>) -> String {
     match v {
         Some(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
         None => "None".into(),
@@ -61,18 +69,18 @@ macro_rules! py_model {
             $(
                 #[getter]
                 fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                    to_py(py, self.inner.raw().get(stringify!($field)))
+                    to_py(py, self.inner.get(stringify!($field)))
                 }
             )*
 
             /// Every field the server sent, unknown ones included.
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                Ok(pythonize::pythonize(py, self.inner.raw())?)
+                Ok(pythonize::pythonize(py, &self.inner.to_map())?)
             }
 
             /// Fields Procore added that this class does not name are attributes too.
             fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-                match self.inner.raw().get(name) {
+                match self.inner.get(name) {
                     Some(v) => to_py(py, Some(v)),
                     None => Err(PyAttributeError::new_err(format!(
                         "'{}' object has no attribute '{}'", stringify!($name), name
@@ -81,14 +89,14 @@ macro_rules! py_model {
             }
 
             fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
-                match self.inner.raw().get(key) {
+                match self.inner.get(key) {
                     Some(v) => to_py(py, Some(v)),
                     None => Err(PyKeyError::new_err(key.to_string())),
                 }
             }
 
             fn __contains__(&self, key: &str) -> bool {
-                self.inner.raw().contains_key(key)
+                self.inner.get(key).is_some()
             }
 
             fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Py<PyAny> {
@@ -135,7 +143,7 @@ py_model!(
 pub enum Records {
     Companies(Vec<core::Company>),
     Projects(Vec<core::Project>),
-    Json(Vec<Value>),
+    Json(Vec<Box<RawValue>>),
 }
 
 impl<'py> IntoPyObject<'py> for Records {
@@ -150,8 +158,8 @@ impl<'py> IntoPyObject<'py> for Records {
             Records::Json(v) => {
                 let items = v
                     .iter()
-                    .map(|x| pythonize::pythonize(py, x))
-                    .collect::<Result<Vec<_>, _>>()?;
+                    .map(|x| raw_to_py(py, x))
+                    .collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, items)?
             }
         };
