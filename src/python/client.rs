@@ -12,7 +12,7 @@ use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
 use super::errors::{config_error, to_pyerr};
 use super::iter::{Kind, PageIterator};
 use super::models::{Json, Me, Project, Records, Token};
-use super::runtime::{dispatch, runtime};
+use super::runtime::{awaitable, dispatch, runtime};
 use crate::core::{self, ClientOptions, Secret};
 
 #[pyclass(frozen, subclass, module = "procore._procore")]
@@ -450,7 +450,7 @@ client_class!(AsyncClient, true, {
     /// Closes the client (awaitable).
     fn close<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         slf.as_super().shut();
-        pyo3_async_runtimes::tokio::future_into_py(py, async { Ok(()) })
+        awaitable(py, async { Ok::<_, PyErr>(()) })
     }
 
     /// Same as `close()`.
@@ -460,7 +460,7 @@ client_class!(AsyncClient, true, {
 
     fn __aenter__<'py>(slf: Bound<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let this = slf.unbind();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move { Ok(this) })
+        awaitable(py, async move { Ok::<_, PyErr>(this) })
     }
 
     #[pyo3(signature = (*_args))]
@@ -470,7 +470,7 @@ client_class!(AsyncClient, true, {
         _args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         slf.as_super().shut();
-        pyo3_async_runtimes::tokio::future_into_py(py, async { Ok(false) })
+        awaitable(py, async { Ok::<_, PyErr>(false) })
     }
 });
 

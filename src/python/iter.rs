@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::errors::to_pyerr;
 use super::models::{raw_to_py, Company, Project, Records};
-use super::runtime::block_on;
+use super::runtime::{awaitable, block_on, IntoPyErrLater};
 use crate::core;
 
 #[derive(Clone, Copy)]
@@ -117,6 +117,21 @@ impl<'py> IntoPyObject<'py> for Out {
     }
 }
 
+/// Why `__anext__` has no item: the end, or a failure.
+enum IterEnd {
+    Done,
+    Failed(core::Error),
+}
+
+impl IntoPyErrLater for IterEnd {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            IterEnd::Done => PyStopAsyncIteration::new_err(()),
+            IterEnd::Failed(e) => to_pyerr(py, e),
+        }
+    }
+}
+
 #[pyclass(frozen, module = "procore._procore")]
 pub struct PageIterator {
     state: Arc<tokio::sync::Mutex<State>>,
@@ -212,12 +227,12 @@ impl PageIterator {
                 }
             }
         }
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        awaitable(py, async move {
             let next = state.lock().await.next(whole).await;
             match next {
                 Ok(Some(item)) => Ok(Out(kind, item)),
-                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
-                Err(e) => Err(Python::attach(|py| to_pyerr(py, e))),
+                Ok(None) => Err(IterEnd::Done),
+                Err(e) => Err(IterEnd::Failed(e)),
             }
         })
     }

@@ -24,5 +24,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::Project>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     mock::register(m)?;
+    m.add_function(pyo3::wrap_pyfunction!(runtime::_complete_future, m)?)?;
+    m.add_function(pyo3::wrap_pyfunction!(runtime::_drain_deliveries, m)?)?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (m.getattr("_drain_deliveries")?,))?;
     Ok(())
 }
