@@ -34,6 +34,17 @@ async fn env(cfg: MockConfig) -> Env {
     }
 }
 
+/// The ids of every project of the default company, in the order received.
+async fn project_ids(client: &Client) -> Vec<i64> {
+    client
+        .projects(None, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id())
+        .collect()
+}
+
 #[tokio::test]
 async fn seed_flow_end_to_end() {
     let e = env(MockConfig::default()).await;
@@ -78,22 +89,10 @@ async fn pagination_is_exact_under_faults() {
     opts.max_retries = 8;
     let client = Client::new(&opts).unwrap();
     client.client_credentials().await.unwrap();
-    let clean: Vec<i64> = client
-        .projects(None, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id())
-        .collect();
+    let clean: Vec<i64> = project_ids(&client).await;
     assert_eq!(clean.len(), 20_000);
     e.server.set_fault_rate(0.10, Some(7));
-    let faulted: Vec<i64> = client
-        .projects(None, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id())
-        .collect();
+    let faulted: Vec<i64> = project_ids(&client).await;
     assert_eq!(faulted, clean);
     assert_eq!(faulted.iter().collect::<HashSet<_>>().len(), 20_000);
     assert!(e
@@ -240,23 +239,11 @@ async fn without_total_the_link_header_is_followed_exactly() {
     .await;
     let client = Client::new(&e.opts).unwrap();
     client.client_credentials().await.unwrap();
-    let counted: Vec<i64> = client
-        .projects(None, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id())
-        .collect();
+    let counted: Vec<i64> = project_ids(&client).await;
     e.server.set_link_only(true);
     e.server.set_fault_rate(0.10, Some(11));
     e.server.reset_stats();
-    let linked: Vec<i64> = client
-        .projects(None, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id())
-        .collect();
+    let linked: Vec<i64> = project_ids(&client).await;
     assert_eq!(linked.len(), 1_050);
     assert_eq!(linked, counted);
     // 11 pages of 100, each answered once with a 200 (faulted tries were retried).
