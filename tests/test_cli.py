@@ -275,7 +275,8 @@ def test_login_oob_with_a_bad_code_fails_with_the_oauth_error(server, cfg):
 
 
 def test_login_with_a_wrong_secret_keeps_the_previous_login(server, cfg):
-    assert run("login", "--client-credentials", config_dir=cfg, env=mock_env(server)).returncode == 0
+    first = run("login", "--client-credentials", config_dir=cfg, env=mock_env(server))
+    assert first.returncode == 0, first.stderr
     saved_token = (cfg / "token.json").read_text()
     saved_config = (cfg / "config.json").read_text()
     env = dict(mock_env(server), PROCORE_CLIENT_SECRET="wrong-secret-123")
@@ -303,29 +304,41 @@ def test_login_without_credentials_outside_a_terminal_is_a_config_error(server, 
 # In a terminal: prompts that do not echo secrets, pretty JSON
 
 
+# Started in a session of its own, the child makes the terminal its controlling terminal by
+# opening it (what getpass reads from), then becomes the command.
+CONTROLLING_TTY = (
+    "import os, sys; os.close(os.open(os.ttyname(0), os.O_RDWR)); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'procore'] + sys.argv[1:])"
+)
+
+
 def run_in_pty(args: List[str], env: Dict[str, str], answer=lambda text: None):
     """Run the command with a pseudo-terminal as its controlling terminal and stdio.
     `answer(new_output)` is asked whenever output arrives; a string it returns is typed in.
     Returns (exit code, everything the terminal showed)."""
     import pty
 
-    pid, fd = pty.fork()
-    if pid == 0:  # the child becomes the command
-        try:
-            os.execve(sys.executable, PROCORE + args, env)
-        finally:
-            os._exit(127)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CONTROLLING_TTY, *args],
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+    )
+    os.close(slave)
     output = ""
     answered = 0
     deadline = time.monotonic() + 60
     try:
         while True:
             assert time.monotonic() < deadline, output
-            ready, _, _ = select.select([fd], [], [], 1.0)
+            ready, _, _ = select.select([master], [], [], 1.0)
             if not ready:
                 continue
             try:
-                chunk = os.read(fd, 65536)
+                chunk = os.read(master, 65536)
             except OSError:  # EIO: the command has exited and closed the terminal
                 break
             if not chunk:
@@ -334,11 +347,14 @@ def run_in_pty(args: List[str], env: Dict[str, str], answer=lambda text: None):
             reply = answer(output[answered:])
             if reply is not None:
                 answered = len(output)
-                os.write(fd, reply.encode() + b"\n")
+                os.write(master, reply.encode() + b"\n")
+        proc.wait(timeout=60)
     finally:
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-    return os.waitstatus_to_exitcode(status), output
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return proc.returncode, output
 
 
 def test_login_in_a_terminal_asks_for_what_is_missing_without_echoing_secrets(fresh_server, cfg):
@@ -376,8 +392,705 @@ def test_login_in_a_terminal_asks_for_what_is_missing_without_echoing_secrets(fr
     # JSON on a terminal is indented; off a terminal it is one compact line.
     rc, output = run_in_pty(["whoami", "--format", "json"], env)
     assert rc == 0, output
-    assert json.loads(output) == {"id": 1234567, "login": "joe.builder@acme.com", "name": "Joe Builder"}
+    assert json.loads(output) == {
+        "id": 1234567,
+        "login": "joe.builder@acme.com",
+        "name": "Joe Builder",
+    }
     assert output.startswith('{\r\n  "id": 1234567,')
     proc = run("whoami", "--format", "json", config_dir=cfg,
                env={k: v for k, v in env.items() if k.startswith("PROCORE_")})
     assert proc.stdout == '{"id":1234567,"login":"joe.builder@acme.com","name":"Joe Builder"}\n'
+
+
+# ---------------------------------------------------------------------------------------------
+# procore whoami and procore get
+
+
+def test_whoami_prints_the_user(server, user_dir):
+    proc = run("whoami", config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "id:    1234567\nlogin: joe.builder@acme.com\nname:  Joe Builder\n"
+    assert proc.stderr == ""
+    proc = run("whoami", "--format", "json", config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {
+        "id": 1234567,
+        "login": "joe.builder@acme.com",
+        "name": "Joe Builder",
+    }
+
+
+def direct(server) -> procore.Client:
+    client = server.client()
+    client.client_credentials()
+    return client
+
+
+def test_get_json_is_the_decoded_answer_on_one_line(server, user_dir):
+    query = {"company_id": server.company_id, "per_page": 5}
+    args = ["get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}", "-p",
+            "per_page=5"]
+    proc = run(*args, config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.endswith("\n") and proc.stdout.count("\n") == 1
+    with direct(server) as client:
+        expected = client.get("/rest/v1.0/projects", query)
+    assert json.loads(proc.stdout) == expected
+    assert len(expected) == 5
+    # --format json says the same; ids stay exact 64-bit integers.
+    again = run(*args, "--format", "json", config_dir=user_dir)
+    assert again.stdout == proc.stdout
+    assert f'"id":{expected[0]["id"]},' in proc.stdout
+
+
+def test_get_csv_flattens_nested_objects_to_columns(server, user_dir):
+    proc = run("get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}",
+               "-p", "per_page=7", "--format", "csv", config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    with direct(server) as client:
+        expected = client.get("/rest/v1.0/projects",
+                              {"company_id": server.company_id, "per_page": 7})
+    assert len(rows) == 7
+    header = proc.stdout.splitlines()[0].split(",")
+    assert header[:3] == ["id", "name", "display_name"]
+    assert header[-2:] == ["company.id", "company.name"]
+    assert "company" not in header
+    for row, record in zip(rows, expected):
+        assert int(row["id"]) == record["id"]
+        assert row["name"] == record["name"]
+        assert int(row["company.id"]) == record["company"]["id"] == server.company_id
+        assert row["company.name"] == record["company"]["name"]
+        assert row["active"] == ("true" if record["active"] else "false")
+        assert row["origin_data"] == (record["origin_data"] or "")
+
+
+def test_get_table_aligns_columns_and_truncates_long_cells(server, user_dir):
+    proc = run("get", "/rest/v1.0/companies", "--format", "table", config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    with direct(server) as client:
+        companies = client.get("/rest/v1.0/companies")
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 2 + len(companies)
+    header, rule, rows = lines[0], lines[1], lines[2:]
+    assert header.split() == ["id", "name", "is_active", "logo_url"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    # Every column starts where its header does.
+    starts = [header.index(name) for name in ("name", "is_active", "logo_url")]
+    for row, company in zip(rows, companies):
+        assert row.rstrip().split("  ")[0].strip() == str(company["id"])
+        assert row[starts[0]:].startswith(company["name"])
+        assert row[starts[1]:].startswith("true" if company["is_active"] else "false")
+    long_url = companies[0]["logo_url"]
+    assert len(long_url) > _cli.MAX_CELL
+    cell = rows[0][starts[2]:]
+    assert cell == long_url[: _cli.MAX_CELL - 1] + "\u2026"
+
+
+def test_get_all_returns_every_record_exactly_once(server, user_dir):
+    proc = run("get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}", "--all",
+               config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    records = json.loads(proc.stdout)
+    with direct(server) as client:
+        expected_ids = [p.id for p in client.projects.list(company_id=server.company_id)]
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(expected_ids) == 250
+    assert sorted(ids) == sorted(expected_ids)
+    assert len(set(ids)) == 250
+    # Without --all, one page.
+    one = run("get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}",
+              config_dir=user_dir)
+    assert len(json.loads(one.stdout)) == 100
+
+
+def test_get_all_csv_and_table_have_a_row_per_record(server, user_dir):
+    for fmt, extra_lines in (("csv", 1), ("table", 2)):
+        proc = run("get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}",
+                   "--all", "--format", fmt, config_dir=user_dir)
+        assert proc.returncode == 0, proc.stderr
+        assert len(proc.stdout.splitlines()) == 250 + extra_lines
+
+
+def test_get_params_repeat_as_lists_with_brackets(server, user_dir):
+    sent = Sent(server)
+    proc = run("get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}",
+               "-p", "per_page=3", "-p", "filters[id][]=11", "-p", "filters[id][]=12",
+               "-p", "q=a=b", config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    (request,) = sent.api("/rest/v1.0/projects")
+    assert "filters%5Bid%5D%5B%5D=11&filters%5Bid%5D%5B%5D=12" in request["query"]
+    assert query_of(request)["q"] == "a=b"
+    assert query_of(request)["per_page"] == "3"
+
+    proc = run("get", "/rest/v1.0/projects", "-p", "page=1", "-p", "page=2", config_dir=user_dir)
+    assert proc.returncode == 2
+    assert "page[]=VALUE" in error_line(proc)
+
+
+def test_company_id_flag_sets_the_company_header(server, user_dir):
+    other = server.company_ids[1]
+    sent = Sent(server)
+    proc = run("get", "/rest/v1.0/projects", "-p", f"company_id={other}", "-p", "per_page=1",
+               "--company-id", str(other), config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[0]["company"]["id"] == other
+    assert [r["company_header"] for r in sent.api()] == [str(other)]
+    # Also before the command.
+    proc = run("--company-id", str(other), "get", "/rest/v1.0/projects", "-p",
+               f"company_id={other}", "-p", "per_page=1", config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings: flags, then environment variables, then the config folder
+
+
+def logged_in_copy(user_dir: Path, tmp_path: Path) -> Path:
+    """A config folder of this test's own, holding the module's user login."""
+    directory = tmp_path / "copy"
+    shutil.copytree(user_dir, directory)
+    return directory
+
+
+def test_company_id_precedence(server, user_dir, tmp_path):
+    directory = logged_in_copy(user_dir, tmp_path)
+    first, second = server.company_ids[0], server.company_ids[1]
+    config = json.loads((directory / "config.json").read_text())
+    assert config["company_id"] == first
+
+    def header_sent(*args: str, env: Optional[Dict[str, str]] = None, company: int) -> str:
+        sent = Sent(server)
+        # The mock answers 400 when the header and the company_id parameter disagree.
+        proc = run("get", "/rest/v1.0/projects", "-p", f"company_id={company}", "-p", "per_page=1",
+                   *args, config_dir=directory, env=env)
+        assert proc.returncode == 0, proc.stderr
+        (request,) = sent.api()
+        return request["company_header"]
+
+    assert header_sent(company=first) == str(first)                       # config
+    env = {"PROCORE_COMPANY_ID": str(second)}
+    assert header_sent(env=env, company=second) == str(second)             # env over config
+    env = {"PROCORE_COMPANY_ID": "not-a-number"}
+    assert header_sent("--company-id", str(first), env=env, company=first) == str(first)  # flag
+    proc = run("whoami", config_dir=directory, env=env)
+    assert proc.returncode == 3
+    assert error_line(proc) == (
+        "procore: error: PROCORE_COMPANY_ID: the company id must be a positive integer"
+    )
+
+
+def test_client_credentials_precedence(server, cfg):
+    env = mock_env(server)
+    assert run("login", "--client-credentials", config_dir=cfg, env=env).returncode == 0
+    hosts = {k: env[k] for k in ("PROCORE_BASE_URL", "PROCORE_LOGIN_URL", "PROCORE_CA_CERT")}
+
+    # The config folder alone: the saved id and secret.
+    assert run("login", "--client-credentials", config_dir=cfg, env=hosts).returncode == 0
+    # The environment's secret beats the saved one.
+    proc = run("login", "--client-credentials", config_dir=cfg,
+               env=dict(hosts, PROCORE_CLIENT_SECRET="wrong-secret-456"))
+    assert proc.returncode == 4
+    assert "invalid_client" in error_line(proc)
+    # The flag's client id beats the environment's; the saved secret is never sent along with
+    # another client id.
+    proc = run("login", "--client-credentials", "--client-id", "someone-else", config_dir=cfg,
+               env=dict(hosts, PROCORE_CLIENT_ID=server.client_id))
+    assert proc.returncode == 3
+    assert "no client secret" in error_line(proc)
+    proc = run("login", "--client-credentials", "--client-id", "someone-else", config_dir=cfg,
+               env=dict(hosts, PROCORE_CLIENT_SECRET=server.client_secret))
+    assert proc.returncode == 4
+    assert "invalid_client" in error_line(proc)
+    proc = run("login", "--client-credentials", "--client-id", server.client_id, config_dir=cfg,
+               env=dict(hosts, PROCORE_CLIENT_ID="someone-else"))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_environment_precedence(server, cfg):
+    hosts = ["--base-url", server.base_url, "--login-url", server.login_url,
+             "--ca-cert", server.ca_cert]
+    env = {"PROCORE_CLIENT_ID": server.client_id, "PROCORE_CLIENT_SECRET": server.client_secret}
+    cfg.mkdir()
+    (cfg / "config.json").write_text(json.dumps({"environment": "bogus"}))
+    proc = run("login", "--client-credentials", config_dir=cfg, env=env)
+    assert proc.returncode == 3
+    assert error_line(proc) == (
+        f"procore: error: {cfg / 'config.json'}: unknown environment 'bogus': "
+        "expected production, sandbox or monthly"
+    )
+    (cfg / "config.json").write_text(json.dumps({"environment": "sandbox"}))
+    proc = run("login", "--client-credentials", config_dir=cfg,
+               env=dict(env, PROCORE_ENVIRONMENT="bogus"))
+    assert proc.returncode == 3
+    assert "PROCORE_ENVIRONMENT: unknown environment 'bogus'" in error_line(proc)
+    proc = run("login", "--client-credentials", "--environment", "monthly", *hosts,
+               config_dir=cfg, env=dict(env, PROCORE_ENVIRONMENT="bogus"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((cfg / "config.json").read_text())["environment"] == "monthly"
+    proc = run("login", "--environment", "nowhere", config_dir=cfg)
+    assert proc.returncode == 2
+
+
+def test_hosts_and_ca_precedence(server, user_dir, tmp_path):
+    directory = logged_in_copy(user_dir, tmp_path)
+    closed = "https://127.0.0.1:9"
+    # The config folder alone.
+    assert run("whoami", config_dir=directory).returncode == 0
+    # The environment's API host beats the saved one, and the saved token is not sent there.
+    # The hosts are one group: the saved login host is not mixed in either.
+    proc = run("whoami", config_dir=directory, env={"PROCORE_BASE_URL": closed})
+    assert proc.returncode == 4
+    assert error_line(proc) == (
+        f"procore: error: the saved login is for {server.base_url} (login {server.login_url}), "
+        f"not {closed} (login https://login.procore.com): run `procore login` with these settings"
+    )
+    # A flag beats the environment.
+    proc = run("whoami", "--base-url", server.base_url, config_dir=directory,
+               env={"PROCORE_BASE_URL": closed, "PROCORE_LOGIN_URL": server.login_url})
+    assert proc.returncode == 0, proc.stderr
+    proc = run("whoami", "--login-url", server.login_url, config_dir=directory,
+               env={"PROCORE_BASE_URL": server.base_url, "PROCORE_LOGIN_URL": closed})
+    assert proc.returncode == 0, proc.stderr
+    # An environment alone does not borrow the saved mock hosts either.
+    proc = run("whoami", config_dir=directory, env={"PROCORE_ENVIRONMENT": "sandbox"})
+    assert proc.returncode == 4
+    assert "not https://sandbox.procore.com (login https://login-sandbox.procore.com)" in (
+        error_line(proc)
+    )
+    # The CA: environment over config, flag over environment.
+    missing = str(tmp_path / "missing.pem")
+    proc = run("whoami", config_dir=directory, env={"PROCORE_CA_CERT": missing})
+    assert proc.returncode == 3
+    assert error_line(proc) == (
+        f"procore: error: PROCORE_CA_CERT: no CA certificate file at {missing}"
+    )
+    proc = run("whoami", "--ca-cert", server.ca_cert, config_dir=directory,
+               env={"PROCORE_CA_CERT": missing})
+    assert proc.returncode == 0, proc.stderr
+    # A wrong CA fails the TLS check: a connection error.
+    other_ca = tmp_path / "other.pem"
+    with new_server(companies=1, projects_per_company=0) as other:
+        other_ca.write_text(Path(other.ca_cert).read_text())
+    proc = run("whoami", "--max-retries", "0", config_dir=directory,
+               env={"PROCORE_BASE_URL": server.base_url, "PROCORE_LOGIN_URL": server.login_url,
+                    "PROCORE_CA_CERT": str(other_ca)})
+    assert proc.returncode == 6
+    error_line(proc)
+
+
+def test_config_folder_location(server, tmp_path):
+    env = mock_env(server)
+    home, xdg = tmp_path / "home", tmp_path / "xdg"
+    home.mkdir()
+    plain = base_env(None, env)
+    plain.pop("PROCORE_CONFIG_DIR", None)
+    plain.pop("XDG_CONFIG_HOME", None)
+    plain["HOME"] = str(home)
+
+    def login(extra: Dict[str, str], *args: str) -> None:
+        proc = subprocess.run(PROCORE + ["login", "--client-credentials", *args],
+                              env=dict(plain, **extra), capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 0, proc.stderr
+
+    login({})
+    assert (home / ".config" / "procore" / "config.json").exists()
+    login({"XDG_CONFIG_HOME": str(xdg)})
+    assert (xdg / "procore" / "token.json").exists()
+    login({"XDG_CONFIG_HOME": str(xdg), "PROCORE_CONFIG_DIR": str(tmp_path / "explicit")})
+    assert (tmp_path / "explicit" / "token.json").exists()
+    login({"PROCORE_CONFIG_DIR": str(tmp_path / "explicit")}, "--config-dir",
+          str(tmp_path / "flag"))
+    assert (tmp_path / "flag" / "token.json").exists()
+
+
+def test_a_broken_config_file_is_a_config_error(server, user_dir, tmp_path):
+    directory = logged_in_copy(user_dir, tmp_path)
+    saved = (directory / "config.json").read_text()
+    (directory / "config.json").write_text("{not json")
+    proc = run("whoami", config_dir=directory)
+    assert proc.returncode == 3
+    assert str(directory / "config.json") in error_line(proc)
+    assert "not valid JSON" in error_line(proc)
+    (directory / "config.json").write_text(saved)
+    (directory / "token.json").write_text("{broken")
+    proc = run("get", "/rest/v1.0/me", config_dir=directory)
+    assert proc.returncode == 3
+    assert str(directory / "token.json") in error_line(proc)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exit codes
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["get"],
+        ["get", "/rest/v1.0/me", "--format", "xml"],
+        ["get", "/rest/v1.0/me", "-p", "no-equals-sign"],
+        ["get", "/rest/v1.0/me", "--company-id", "0"],
+        ["get", "/rest/v1.0/me", "--timeout", "-1"],
+        ["login", "--oob", "--client-credentials"],
+    ],
+)
+def test_usage_errors_exit_2(args, cfg):
+    proc = run(*args, config_dir=cfg)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert re.search(r"^procore( \w+)?: error: ", proc.stderr, re.M), proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_configuration_errors_exit_3(server, user_dir, cfg):
+    proc = run("whoami", config_dir=user_dir, env={"PROCORE_ENVIRONMENT": "moon"})
+    assert proc.returncode == 3
+    error_line(proc)
+    proc = run("login", "--client-credentials", "--base-url", "http://127.0.0.1:1",
+               config_dir=cfg, env=mock_env(server))
+    assert proc.returncode == 3
+    assert "https" in error_line(proc)
+    # A path to another host is refused before anything is sent.
+    proc = run("get", "https://elsewhere.example/rest/v1.0/me", config_dir=user_dir)
+    assert proc.returncode == 3
+    error_line(proc)
+
+
+def test_not_logged_in_exits_4(server, cfg):
+    for args in (["whoami"], ["get", "/rest/v1.0/me"]):
+        proc = run(*args, config_dir=cfg, env=mock_env(server))
+        assert proc.returncode == 4
+        assert error_line(proc) == "procore: error: not logged in: run `procore login`"
+
+
+def test_refused_requests_exit_4(fresh_server, cfg):
+    proc, _, err, _ = login_oob(fresh_server, cfg, mock_env(fresh_server))
+    assert proc.returncode == 0, err
+    # 401 even after the refresh the client makes on a 401.
+    fresh_server.fail_next(401, count=2, path="/rest/v1.0/me")
+    proc = run("whoami", config_dir=cfg)
+    assert proc.returncode == 4
+    line = error_line(proc)
+    assert "401" in line and line.endswith("; run `procore login`")
+    fresh_server.fail_next(403, path="/rest/v1.0/companies")
+    proc = run("get", "/rest/v1.0/companies", config_dir=cfg)
+    assert proc.returncode == 4
+    assert "403" in error_line(proc)
+    assert_no_secret([proc.stderr], secrets_of(fresh_server, cfg))
+
+
+def test_other_api_errors_exit_5(fresh_server, cfg):
+    assert run("login", "--client-credentials", config_dir=cfg,
+               env=mock_env(fresh_server)).returncode == 0
+    proc = run("get", "/rest/v1.0/projects/1", config_dir=cfg)
+    assert proc.returncode == 5
+    line = error_line(proc)
+    assert "404" in line and "request id" in line
+    fresh_server.fail_next(500, count=1, path="/rest/v1.0/companies")
+    proc = run("get", "/rest/v1.0/companies", "--max-retries", "0", config_dir=cfg)
+    assert proc.returncode == 5
+    assert "500" in error_line(proc)
+    # With retries, the same fault is ridden out.
+    fresh_server.fail_next(500, count=1, path="/rest/v1.0/companies")
+    proc = run("get", "/rest/v1.0/companies", config_dir=cfg)
+    assert proc.returncode == 0, proc.stderr
+    fresh_server.fail_next(422, path="/rest/v1.0/companies")
+    proc = run("get", "/rest/v1.0/companies", config_dir=cfg)
+    assert proc.returncode == 5
+
+
+def closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_connection_errors_exit_6(server, cfg):
+    proc = run("login", "--client-credentials", "--max-retries", "0",
+               "--login-url", f"https://127.0.0.1:{closed_port()}",
+               config_dir=cfg, env=mock_env(server))
+    assert proc.returncode == 6
+    assert "could not connect" in error_line(proc)
+
+
+def test_timeouts_exit_6(fresh_server, cfg):
+    assert run("login", "--client-credentials", config_dir=cfg,
+               env=mock_env(fresh_server)).returncode == 0
+    fresh_server.delay_next(30, path="/rest/v1.0/companies")
+    proc = run("get", "/rest/v1.0/companies", "--timeout", "0.5", "--max-retries", "0",
+               config_dir=cfg)
+    assert proc.returncode == 6
+    error_line(proc)
+
+
+UNEXPECTED = r"""
+import sys
+from procore import _cli
+
+def boom(args):
+    raise RuntimeError("something nobody planned for")
+
+_cli._COMMANDS["whoami"] = boom
+sys.exit(_cli.main(sys.argv[1:]))
+"""
+
+
+def test_unexpected_errors_exit_1_with_a_traceback_only_under_debug(cfg):
+    env = base_env(cfg)
+    proc = subprocess.run([sys.executable, "-c", UNEXPECTED, "whoami"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        "procore: error: unexpected RuntimeError: something nobody planned for\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", UNEXPECTED, "whoami", "--debug"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Traceback (most recent call last):")
+    assert proc.stderr.endswith(
+        "procore: error: unexpected RuntimeError: something nobody planned for\n"
+    )
+
+
+def test_ctrl_c_exits_130(server, cfg):
+    # A login host that accepts the connection and then says nothing: the command waits
+    # until it is interrupted.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    silent.settimeout(30)
+    proc = subprocess.Popen(
+        PROCORE + ["login", "--client-credentials", "--login-url",
+                   "https://127.0.0.1:%d" % silent.getsockname()[1]],
+        env=base_env(cfg, mock_env(server)),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        conn, _ = silent.accept()  # the command is now inside the request
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        conn.close()
+    finally:
+        silent.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert out == ""
+    assert err == "procore: interrupted\n"
+    assert not (cfg / "config.json").exists()
+
+
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_a_closed_pipe_ends_quietly_with_141(server, user_dir, unbuffered):
+    # PYTHONUNBUFFERED (common in containers) makes stdout a raw file whose writes can be
+    # partial: the hang-up must still be noticed.
+    env = base_env(user_dir)
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen(
+        PROCORE + ["get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}",
+                   "--all"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # Read a little and hang up, as `| head -c 100` does; the command has far more than a
+        # pipe's buffer (64 KiB) left to write: 250 projects are about 135 KiB of JSON.
+        first = os.read(proc.stdout.fileno(), 100)
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.stderr.close()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert first.startswith(b'[{"id":')
+    assert err == b""
+    assert proc.returncode == 141
+
+
+def test_a_closed_pipe_through_a_shell(server, user_dir):
+    script = (
+        f"set -o pipefail; {' '.join(PROCORE)} get /rest/v1.0/projects "
+        f"-p company_id={server.company_id} --all --format table | head -n 3"
+    )
+    proc = subprocess.run(["bash", "-c", script], env=base_env(user_dir), capture_output=True,
+                          text=True, timeout=60)
+    assert len(proc.stdout.splitlines()) == 3
+    assert proc.stderr == ""
+    assert proc.returncode == 141
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets
+
+
+def test_no_secret_in_any_output_even_with_debug(fresh_server, cfg):
+    env = mock_env(fresh_server)
+    outputs: List[str] = []
+    proc, out, err, code = login_oob(fresh_server, cfg, env, "--debug")
+    assert proc.returncode == 0, err
+    outputs += [out, err]
+    for args in (
+        ["whoami", "--debug"],
+        ["whoami", "--format", "json"],
+        ["get", "/rest/v1.0/me", "--debug"],
+        ["get", "/rest/v1.0/projects/1", "--debug"],            # 404 with a traceback
+        ["get", "/rest/v1.0/companies", "--format", "table"],
+    ):
+        proc = run(*args, config_dir=cfg)
+        outputs += [proc.stdout, proc.stderr]
+    assert "Traceback" in outputs[-3]
+    # Refreshes rotate the token: every token that was ever saved is checked.
+    tokens = secrets_of(fresh_server, cfg)
+    fresh_server.expire_tokens()
+    proc = run("whoami", "--debug", config_dir=cfg)
+    assert proc.returncode == 0, proc.stderr
+    outputs += [proc.stdout, proc.stderr]
+    tokens += secrets_of(fresh_server, cfg)
+    fresh_server.fail_next(401, count=2, path="/rest/v1.0/me")
+    proc = run("whoami", "--debug", config_dir=cfg)
+    assert proc.returncode == 4
+    outputs += [proc.stdout, proc.stderr]
+    proc = run("login", "--client-credentials", "--debug", config_dir=cfg,
+               env=dict(env, PROCORE_CLIENT_SECRET="another-wrong-secret"))
+    assert proc.returncode == 4
+    outputs += [proc.stdout, proc.stderr]
+    assert_no_secret(outputs, tokens + [code, "another-wrong-secret"])
+
+
+# ---------------------------------------------------------------------------------------------
+# procore logout
+
+
+def test_logout_revokes_and_deletes_the_token(fresh_server, cfg):
+    proc, _, err, _ = login_oob(fresh_server, cfg, mock_env(fresh_server))
+    assert proc.returncode == 0, err
+    sent = Sent(fresh_server)
+    proc = run("logout", config_dir=cfg)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"Logged out; deleted {cfg / 'token.json'}\n"
+    assert [r["path"] for r in sent.login()] == ["/oauth/revoke"]
+    assert not (cfg / "token.json").exists()
+    assert (cfg / "config.json").exists()
+    assert run("whoami", config_dir=cfg).returncode == 4
+    proc = run("logout", config_dir=cfg)
+    assert proc.returncode == 0
+    assert proc.stderr == "Not logged in.\n"
+
+
+def test_logout_deletes_the_token_even_when_revoking_fails(fresh_server, cfg):
+    proc, _, err, _ = login_oob(fresh_server, cfg, mock_env(fresh_server))
+    assert proc.returncode == 0, err
+    fresh_server.fail_next(503, count=10, path="/oauth/revoke")
+    proc = run("logout", "--max-retries", "0", config_dir=cfg)
+    assert proc.returncode == 5
+    assert "token deleted" in error_line(proc) and "503" in error_line(proc)
+    assert not (cfg / "token.json").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# procore mock
+
+
+def start_mock(*args: str) -> "tuple[subprocess.Popen, Dict[str, str]]":
+    proc = subprocess.Popen(
+        PROCORE + ["mock", *args],
+        env=base_env(None),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found: Dict[str, str] = {}
+    while "PROCORE_COMPANY_ID" not in found:
+        line = proc.stdout.readline()
+        assert line, "procore mock exited before printing its settings"
+        m = EXPORT.match(line)
+        if m:
+            found[m.group(1)] = m.group(2)
+    return proc, found
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_mock_runs_in_the_foreground_serves_the_cli_and_stops_cleanly(tmp_path, stop):
+    proc, exported = start_mock("--companies", "1", "--projects-per-company", "7")
+    try:
+        assert set(exported) == {
+            "PROCORE_BASE_URL", "PROCORE_LOGIN_URL", "PROCORE_CA_CERT",
+            "PROCORE_CLIENT_ID", "PROCORE_CLIENT_SECRET", "PROCORE_COMPANY_ID",
+        }
+        cfg = tmp_path / "cfg"
+        login = run("login", "--client-credentials", config_dir=cfg, env=exported)
+        assert login.returncode == 0, login.stderr
+        got = run("get", "/rest/v1.0/projects", "-p",
+                  f"company_id={exported['PROCORE_COMPANY_ID']}", "--all", config_dir=cfg)
+        assert got.returncode == 0, got.stderr
+        projects = json.loads(got.stdout)
+        assert len(projects) == 7
+        assert {p["company"]["id"] for p in projects} == {int(exported["PROCORE_COMPANY_ID"])}
+        proc.send_signal(stop)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "stopped" in out
+    assert "Traceback" not in err
+    assert not os.path.exists(exported["PROCORE_CA_CERT"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The tabular formats, on data the mock does not serve
+
+
+def test_tabular_formats_flatten_unwrap_and_quote():
+    data = {
+        "data": [
+            {"id": 1, "name": "A, Inc.", "owner": None, "tags": ["x", "y"], "meta": {}},
+            {"id": 2, "name": "Line\nbreak", "owner": {"id": 9, "address": {"city": "Zürich"}},
+             "extra": True, "ratio": 0.5},
+            {"id": 3},
+        ],
+        "meta": {"total": 3},
+    }
+    text = _cli._csv(data)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["id", "name", "tags", "meta", "owner.id", "owner.address.city", "extra",
+                       "ratio"]
+    assert rows[1] == ["1", "A, Inc.", '["x","y"]', "", "", "", "", ""]
+    assert rows[2] == ["2", "Line\nbreak", "", "", "9", "Zürich", "true", "0.5"]
+    assert rows[3] == ["3", "", "", "", "", "", "", ""]
+
+    table = _cli._table(data).splitlines()
+    assert len(table) == 5
+    assert table[0].split() == rows[0]
+    assert "Line break" in table[3]            # one line per record
+    # Numbers are right-aligned in their column ("id" is wider than the ids).
+    assert table[2].startswith(" 1  A, Inc.")
+    assert table[4] == " 3"
+    assert table[3].endswith("true     0.5")
+
+    # A single object is one row; scalars are a "value" column; nothing is nothing.
+    assert _cli._csv({"id": 7, "company": {"id": 8}}) == "id,company.id\n7,8\n"
+    assert _cli._csv([1, "two"]) == "value\n1\ntwo\n"
+    assert _cli._csv([]) == "" and _cli._table(None) == ""
+
+
+def test_json_output_keeps_64_bit_ids_and_unicode():
+    data = [{"id": 2**62 + 1, "name": "Zürich Tower"}]
+    assert _cli._json(data, pretty=False) == '[{"id":4611686018427387905,"name":"Zürich Tower"}]\n'
+    assert json.loads(_cli._json(data, pretty=True)) == data

@@ -38,7 +38,7 @@ EXIT_CODES = (
     (EXIT_USAGE, "usage error: bad command line"),
     (EXIT_CONFIG, "configuration error: a setting missing or invalid, an unreadable file"),
     (EXIT_AUTH, "not logged in, or refused: OAuth error, 401, 403"),
-    (EXIT_API, "any other API error: 400, 404, 409, 422, 429, 5xx"),
+    (EXIT_API, "any other error answer: 400, 404, 409, 422, 429, 5xx (login host too)"),
     (EXIT_CONNECTION, "no answer: network, TLS or timeout"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
     (EXIT_BROKEN_PIPE, "stdout closed early (procore get ... | head)"),
@@ -581,7 +581,12 @@ def _emit(text: str) -> None:
         out.flush()
         return
     out.flush()
-    buffer.write(text.encode("utf-8"))
+    data = memoryview(text.encode("utf-8"))
+    # With PYTHONUNBUFFERED (common in containers) the buffer is a raw file whose write may
+    # take only part of the data.
+    while data:
+        written = buffer.write(data)
+        data = data[written if written is not None else 0 :]
     buffer.flush()
 
 
@@ -721,6 +726,10 @@ def _explain(exc: BaseException, command: Optional[str]) -> Tuple[int, str]:
         if isinstance(exc, (errors.ConfigError, errors.TokenStoreError)):
             return EXIT_CONFIG, message
         if isinstance(exc, errors.OAuthError):
+            # The login host failing (5xx) is not a refusal: logging in again would not help.
+            status = exc.status_code or 0
+            if status >= 500 or exc.error in ("server_error", "temporarily_unavailable"):
+                return EXIT_API, message
             hint = relogin if exc.error == "invalid_grant" else ""
             return EXIT_AUTH, message + hint
         if isinstance(exc, errors.AuthenticationError):

@@ -54,10 +54,10 @@ FLAGS = {
     "ca_cert": "--ca-cert",
 }
 # Where the API lives: one group. A flag or environment variable for any of these sets the
-# group, and the config file's values for the hosts and the CA are then not mixed in (a mock's
-# base URL with Procore's login host, or the CA file of a mock long gone).
+# group, and the config file's values for the others are then not mixed in (a mock's base URL
+# with Procore's login host). The saved CA goes only to the hosts saved with it (not to
+# Procore once a mock is gone).
 HOST_KEYS = ("environment", "base_url", "login_url")
-HOST_GROUP = HOST_KEYS + ("ca_cert",)
 
 ENVIRONMENTS = {
     "production": ("https://api.procore.com", "https://login.procore.com"),
@@ -136,7 +136,8 @@ def ensure_dir(directory: str) -> None:
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
     except OSError as e:
-        raise SettingsError(f"cannot create the config folder {directory}: {e.strerror or e}") from None
+        reason = e.strerror or e
+        raise SettingsError(f"cannot create the config folder {directory}: {reason}") from None
 
 
 def _fsync_dir(directory: str) -> None:
@@ -198,7 +199,7 @@ def resolve(
     settings = Settings(directory, config)
     config_path = settings.config_path
 
-    def given(key: str) -> Tuple[Any, Optional[str]]:
+    def given(key: str) -> Tuple[Any, str]:
         flag = FLAGS.get(key)
         value = flags.get(key)
         if flag is not None and value not in (None, ""):
@@ -206,7 +207,7 @@ def resolve(
         value = environ.get(ENV_VARS[key])
         if value not in (None, ""):
             return value, ENV_VARS[key]
-        return None, None
+        return None, ""
 
     hosts_given = any(given(key)[0] is not None for key in HOST_KEYS)
     for key in KEYS:
@@ -215,7 +216,9 @@ def resolve(
             stored = config.get(key)
             if stored in (None, ""):
                 continue
-            if key in HOST_GROUP and hosts_given:
+            if key in HOST_KEYS and hosts_given:
+                continue
+            if key == "ca_cert" and hosts_of(settings.values) != hosts_of(config):
                 continue
             # A saved secret belongs to the saved client id, never to another one.
             if key == "client_secret" and settings.values.get("client_id") != config.get(
