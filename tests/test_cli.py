@@ -982,7 +982,7 @@ def test_logout_revokes_and_deletes_the_token(fresh_server, cfg):
     sent = Sent(fresh_server)
     proc = run("logout", config_dir=cfg)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr == f"Logged out; deleted {cfg / 'token.json'}\n"
+    assert proc.stderr == f"Logged out; revoked the token and deleted {cfg / 'token.json'}\n"
     assert [r["path"] for r in sent.login()] == ["/oauth/revoke"]
     assert not (cfg / "token.json").exists()
     assert (cfg / "config.json").exists()
@@ -1094,3 +1094,33 @@ def test_json_output_keeps_64_bit_ids_and_unicode():
     data = [{"id": 2**62 + 1, "name": "Zürich Tower"}]
     assert _cli._json(data, pretty=False) == '[{"id":4611686018427387905,"name":"Zürich Tower"}]\n'
     assert json.loads(_cli._json(data, pretty=True)) == data
+
+
+# ---------------------------------------------------------------------------------------------
+# The README
+
+
+def readme_section(title: str) -> str:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end != -1 else len(text)]
+
+
+def test_readme_commands_parse_and_its_exit_codes_are_the_real_ones():
+    import shlex
+
+    text = readme_section("Command line") + readme_section("Scheduled scripts")
+    lines = [
+        line.split("#")[0].split(">")[0]
+        for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S)
+        for line in block.splitlines()
+        if line.startswith("procore ")
+    ]
+    assert len(lines) >= 8
+    parser = _cli.build_parser()
+    for line in lines:
+        args = parser.parse_args(shlex.split(line)[1:])
+        assert args.command in _cli._COMMANDS, line
+    table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", readme_section("Command line"), re.M))
+    assert {int(code) for code in table} == {code for code, _ in _cli.EXIT_CODES}

@@ -452,23 +452,29 @@ def _cmd_logout(args: argparse.Namespace) -> int:
         _say("Not logged in.")
         return EXIT_OK
     failure: Optional[BaseException] = None
+    revoked = False
+    # The token is revoked at the login host it came from, or not at all.
     if _config.hosts_of(settings.config) == _config.hosts_of(settings.values):
         try:
             with _client(settings, args, token_store=True) as client:
                 _remember_token(client)
                 if client.token is not None:
                     client.revoke()
+                    revoked = True
         except Exception as e:  # the local token goes anyway
             failure = e
-    for p in (path, path + ".lock"):
-        try:
-            os.unlink(p)
-        except FileNotFoundError:
-            pass
+    # The lock file stays: another process may hold it.
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
     if failure is not None:
         code, message = _explain(failure, "logout")
         raise CliError(code, f"token deleted from {path}, but revoking it failed: {message}")
-    _say(f"Logged out; deleted {path}")
+    if revoked:
+        _say(f"Logged out; revoked the token and deleted {path}")
+    else:
+        _say(f"Logged out; deleted {path} (not revoked: it is for other hosts than these)")
     return EXIT_OK
 
 
