@@ -159,7 +159,8 @@ def to_pandas(records: Iterable[Any]) -> "pandas.DataFrame":
         else:
             # An object array keeps lists as lists and lets pandas infer the rest.
             data[name] = pd.Series(values, dtype=object).infer_objects()
-    return pd.DataFrame(data, index=pd.RangeIndex(n))
+    frame: "pandas.DataFrame" = pd.DataFrame(data, index=pd.RangeIndex(n))
+    return frame
 
 
 # ----- polars ----------------------------------------------------------------------------------
@@ -184,9 +185,8 @@ def to_polars(records: Iterable[Any]) -> "polars.DataFrame":
     if others:
         for name, s in _polars_others(pl, n, {c: cols[c] for c in others}).items():
             series[name] = s
-    if not cols:
-        return pl.DataFrame()
-    return pl.DataFrame([series[name] for name in cols])
+    frame: "polars.DataFrame" = pl.DataFrame([series[name] for name in cols] if cols else None)
+    return frame
 
 
 def _polars_others(pl: Any, n: int, cols: Dict[str, List[Any]]) -> Dict[str, Any]:
