@@ -1,4 +1,5 @@
-"""The README's runnable blocks and examples/first_call.py run as tests."""
+"""The README's runnable blocks and the example scripts run as tests (the notebook: see
+test_notebook.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from helpers import login
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -134,3 +137,103 @@ def test_first_call_example_prompts_for_the_code_when_a_client_id_is_set(fresh_s
     assert server.client_secret not in out and server.client_secret not in err
     assert not printed_tokens(out)
     assert server.stats()["token_requests"]["authorization_code"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# examples/export_projects_to_csv.py
+
+EXPORT = ROOT / "examples" / "export_projects_to_csv.py"
+
+
+def export_env(server, **extra: str) -> dict:
+    settings = dict(
+        PROCORE_CLIENT_ID=server.client_id,
+        PROCORE_CLIENT_SECRET=server.client_secret,
+        PROCORE_BASE_URL=server.base_url,
+        PROCORE_LOGIN_URL=server.login_url,
+        PROCORE_CA_CERT=server.ca_cert,
+        PROCORE_COMPANY_ID=str(server.company_ids[1]),
+    )
+    settings.update(extra)
+    return child_env(**settings)
+
+
+def run_export(env: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(EXPORT), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_export_script_writes_every_project_once(fresh_server, tmp_path):
+    import csv
+
+    server = fresh_server
+    server.set_projects(server.company_ids[1], 730)
+    with server.client(company_id=server.company_ids[1]) as c:
+        c.client_credentials()
+        expected = [p.id for p in c.projects.list()]
+    grants_before = server.stats()["token_requests"]["client_credentials"]
+    out = tmp_path / "projects.csv"
+    proc = run_export(export_env(server), str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == f"wrote 730 projects to {out}"
+    assert proc.stderr == "", "no progress bar when not run in a terminal"
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    ids = [int(r["id"]) for r in rows]
+    assert ids == expected and len(set(ids)) == 730, "every project exactly once, in order"
+    assert {r["company.id"] for r in rows} == {str(server.company_ids[1])}
+    assert rows[0]["created_at"].startswith("2016-") and rows[0]["created_at"].endswith("+00:00")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["projects.csv"], "no temp file left"
+    assert server.stats()["token_requests"]["client_credentials"] == grants_before + 1
+    assert server.client_secret not in proc.stdout + proc.stderr
+    assert not printed_tokens(proc.stdout + proc.stderr)
+
+
+def test_export_script_uses_and_keeps_a_token_store(fresh_server, tmp_path):
+    server = fresh_server
+    store = tmp_path / "token.json"
+    with server.client(token_store=str(store)) as c:
+        login(c, server)
+    out = tmp_path / "p.csv"
+    proc = run_export(export_env(server, PROCORE_TOKEN_STORE=str(store)), str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "wrote 250 projects" in proc.stdout
+    assert server.stats()["token_requests"]["client_credentials"] == 0
+
+
+def test_export_script_fails_cleanly_and_keeps_the_previous_file(fresh_server, tmp_path):
+    server = fresh_server
+    out = tmp_path / "projects.csv"
+    out.write_text("previous export\n")
+    server.fail_next(403, count=1, path="/rest/v1.0/projects")
+    proc = run_export(export_env(server), str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: PermissionDeniedError:"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert out.read_text() == "previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["projects.csv"]
+
+    missing_dir = tmp_path / "nowhere" / "p.csv"
+    proc = run_export(export_env(server), str(missing_dir))
+    assert proc.returncode == 1 and proc.stderr.startswith(f"error: cannot write {missing_dir}")
+
+
+def test_export_script_usage_and_configuration_errors(fresh_server, tmp_path):
+    server = fresh_server
+    proc = run_export(export_env(server))
+    assert proc.returncode == 2 and proc.stderr.startswith("usage:")
+    env = export_env(server)
+    del env["PROCORE_COMPANY_ID"]
+    proc = run_export(env, str(tmp_path / "p.csv"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: set PROCORE_COMPANY_ID in the environment"
+    proc = run_export(export_env(server, PROCORE_COMPANY_ID="acme"), str(tmp_path / "p.csv"))
+    assert proc.returncode == 2 and "company_id" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "p.csv").exists()
+    assert server.stats()["api_requests"] == 0

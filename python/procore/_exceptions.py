@@ -16,6 +16,7 @@ __all__ = [
     "BadRequestError",
     "ConfigError",
     "ConflictError",
+    "MissingDependencyError",
     "NotFoundError",
     "OAuthError",
     "PermissionDeniedError",
@@ -37,6 +38,11 @@ class ProcoreError(Exception):
 
 class ConfigError(ProcoreError, ValueError):
     """Bad arguments or configuration, caught before any request was sent."""
+
+
+class MissingDependencyError(ProcoreError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install
+    (``pip install "procore[pandas]"``)."""
 
 
 class TokenStoreError(ProcoreError):

@@ -116,13 +116,20 @@ class Project(_Model):
 class Companies:
     """``client.companies``. On an ``AsyncClient`` the methods return awaitables."""
 
-    def list(self) -> Any: ...
+    def list(self, *, progress: Optional[bool] = None) -> Any:
+        """Every company the user can see (all pages). ``progress``: a progress bar for a
+        long pull: ``None`` (default) in a terminal or notebook, ``True`` always, ``False``
+        never."""
     def iter(self) -> "PageIterator": ...
 
 class Projects:
     """``client.projects``. On an ``AsyncClient`` the methods return awaitables."""
 
-    def list(self, company_id: Optional[_Id] = None, **filters: Any) -> Any: ...
+    def list(
+        self, company_id: Optional[_Id] = None, *, progress: Optional[bool] = None, **filters: Any
+    ) -> Any:
+        """Every project of a company (all pages); extra keyword arguments become query
+        parameters. ``progress`` as for ``companies.list()``."""
     def get(self, project_id: _Id, company_id: Optional[_Id] = None) -> Any: ...
     def iter(self, company_id: Optional[_Id] = None, **filters: Any) -> "PageIterator": ...
 
@@ -211,7 +218,12 @@ class Client(BaseClient):
         self, path: str, *, params: Optional[Mapping[str, Any]] = None, company_id: Optional[_Id] = None
     ) -> _JSON: ...
     def paginate(
-        self, path: str, params: Optional[Mapping[str, Any]] = None, *, company_id: Optional[_Id] = None
+        self,
+        path: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        company_id: Optional[_Id] = None,
+        progress: Optional[bool] = None,
     ) -> ResultList[Dict[str, Any]]: ...
     def close(self) -> None: ...
     def __enter__(self) -> "Client": ...
@@ -276,7 +288,12 @@ class AsyncClient(BaseClient):
         self, path: str, *, params: Optional[Mapping[str, Any]] = None, company_id: Optional[_Id] = None
     ) -> Awaitable[_JSON]: ...
     def paginate(
-        self, path: str, params: Optional[Mapping[str, Any]] = None, *, company_id: Optional[_Id] = None
+        self,
+        path: str,
+        params: Optional[Mapping[str, Any]] = None,
+        *,
+        company_id: Optional[_Id] = None,
+        progress: Optional[bool] = None,
     ) -> Awaitable[ResultList[Dict[str, Any]]]: ...
     def close(self) -> Awaitable[None]: ...
     def aclose(self) -> Awaitable[None]: ...

@@ -5,7 +5,7 @@
 use std::sync::RwLock;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyTuple};
 use reqwest::Method;
 
 use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
@@ -271,20 +271,27 @@ impl BaseClient {
         self.request(py, Method::DELETE, path, params, None, company_id)
     }
 
-    /// Every record of a list endpoint, all pages, in order.
-    #[pyo3(signature = (path, params=None, *, company_id=None))]
+    /// Every record of a list endpoint, all pages, in order. `progress=True` shows a progress
+    /// bar (tqdm), `False` never; by default one shows in a terminal or a notebook when the
+    /// pull spans more than a few pages.
+    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None))]
     fn paginate(
         &self,
         py: Python<'_>,
         path: &str,
         params: Option<&Bound<'_, PyAny>>,
         company_id: Option<&Bound<'_, PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
         let query = params_arg(py, params)?;
         let company = id_arg(py, "company_id", company_id)?;
         let path = path.to_string();
         c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
+        if progress_wanted(py, progress)? {
+            let pages = PageIterator::new(c, path, query, company, Kind::JsonPages, self.is_async);
+            return collect_with_progress(py, pages, self.is_async, "records", progress);
+        }
         dispatch(py, self.is_async, async move {
             c.paginate(&path, &query, company).await.map(Records::Json)
         })
@@ -474,6 +481,36 @@ client_class!(AsyncClient, true, {
     }
 });
 
+/// Whether a list call draws a progress bar: `progress=False` decides here, anything else is
+/// for `procore._progress.wanted` (which checks the value and looks for a terminal or a
+/// notebook), so the default path stays in Rust.
+fn progress_wanted(py: Python<'_>, progress: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    if let Some(p) = progress {
+        if p.is(PyBool::new(py, false).as_any()) {
+            return Ok(false);
+        }
+    }
+    py.import("procore._progress")?
+        .call_method1("wanted", (progress,))?
+        .extract()
+}
+
+/// A list collected page by page through `pages` by `procore._progress`, which draws the bar
+/// (an awaitable on the async client).
+fn collect_with_progress(
+    py: Python<'_>,
+    pages: PageIterator,
+    is_async: bool,
+    unit: &str,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let f = if is_async { "acollect" } else { "collect" };
+    Ok(py
+        .import("procore._progress")?
+        .call_method1(f, (pages, unit, progress))?
+        .unbind())
+}
+
 /// `client.companies`.
 #[pyclass(frozen, module = "procore._procore")]
 pub struct Companies {
@@ -482,10 +519,22 @@ pub struct Companies {
 
 #[pymethods]
 impl Companies {
-    /// Every company the user can see (all pages).
-    fn list(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    /// Every company the user can see (all pages). `progress=` as for `paginate`.
+    #[pyo3(signature = (*, progress=None))]
+    fn list(&self, py: Python<'_>, progress: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let base = self.client.get();
         let c = base.core(py)?;
+        if progress_wanted(py, progress)? {
+            let pages = PageIterator::new(
+                c,
+                core::COMPANIES_PATH.into(),
+                Vec::new(),
+                None,
+                Kind::CompanyPages,
+                base.is_async,
+            );
+            return collect_with_progress(py, pages, base.is_async, "companies", progress);
+        }
         dispatch(py, base.is_async, async move {
             c.companies().await.map(Records::Companies)
         })
@@ -515,20 +564,34 @@ pub struct Projects {
 #[pymethods]
 impl Projects {
     /// Every project of a company (all pages). Extra keyword arguments become query
-    /// parameters (`per_page=50`, `filters={"by_status": "Active"}`).
-    #[pyo3(signature = (company_id=None, **filters))]
+    /// parameters (`per_page=50`, `filters={"by_status": "Active"}`). `progress=` as for
+    /// `paginate`.
+    #[pyo3(signature = (company_id=None, *, progress=None, **filters))]
     fn list(
         &self,
         py: Python<'_>,
         company_id: Option<&Bound<'_, PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
         filters: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let base = self.client.get();
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        c.projects_request(company, &query)
+        let (path, q, resolved) = c
+            .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
+        if progress_wanted(py, progress)? {
+            let pages = PageIterator::new(
+                c,
+                path.into(),
+                q,
+                Some(resolved),
+                Kind::ProjectPages,
+                base.is_async,
+            );
+            return collect_with_progress(py, pages, base.is_async, "projects", progress);
+        }
         dispatch(py, base.is_async, async move {
             c.projects(company, &query).await.map(Records::Projects)
         })

@@ -23,6 +23,20 @@ pub enum Kind {
     Projects,
     /// One `Company` at a time.
     Companies,
+    /// Whole pages of `Project`s (collecting a list with a progress bar).
+    ProjectPages,
+    /// Whole pages of `Company`s (collecting a list with a progress bar).
+    CompanyPages,
+}
+
+impl Kind {
+    /// Whether the iterator yields whole pages rather than one record at a time.
+    fn whole_pages(self) -> bool {
+        matches!(
+            self,
+            Kind::JsonPages | Kind::ProjectPages | Kind::CompanyPages
+        )
+    }
 }
 
 struct Request {
@@ -103,12 +117,26 @@ impl<'py> IntoPyObject<'py> for Out {
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let decode = |e: core::Error| to_pyerr(py, e);
         match (self.0, self.1) {
-            (_, Item::Page(p)) => Records::Json(p).into_pyobject(py),
-            (Kind::Projects, Item::Record(v)) => core::Project::from_raw(v)
+            (Kind::ProjectPages | Kind::Projects, Item::Page(p)) => Records::Projects(
+                p.into_iter()
+                    .map(core::Project::from_raw)
+                    .collect::<core::Result<_>>()
+                    .map_err(decode)?,
+            )
+            .into_pyobject(py),
+            (Kind::CompanyPages | Kind::Companies, Item::Page(p)) => Records::Companies(
+                p.into_iter()
+                    .map(core::Company::from_raw)
+                    .collect::<core::Result<_>>()
+                    .map_err(decode)?,
+            )
+            .into_pyobject(py),
+            (Kind::JsonPages, Item::Page(p)) => Records::Json(p).into_pyobject(py),
+            (Kind::Projects | Kind::ProjectPages, Item::Record(v)) => core::Project::from_raw(v)
                 .map(Project::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
-            (Kind::Companies, Item::Record(v)) => core::Company::from_raw(v)
+            (Kind::Companies | Kind::CompanyPages, Item::Record(v)) => core::Company::from_raw(v)
                 .map(Company::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
@@ -188,7 +216,7 @@ impl PageIterator {
             ));
         }
         let (state, kind) = (self.state.clone(), self.kind);
-        let whole = matches!(kind, Kind::JsonPages);
+        let whole = kind.whole_pages();
         let item = block_on(py, async move { state.lock().await.next(whole).await })?
             .map_err(|e| to_pyerr(py, e))?;
         item.map(|i| Out(kind, i).into_py_any(py)).transpose()
@@ -210,7 +238,7 @@ impl PageIterator {
             ));
         }
         let (state, kind) = (self.state.clone(), self.kind);
-        let whole = matches!(kind, Kind::JsonPages);
+        let whole = kind.whole_pages();
         // A record already fetched needs no trip through the runtime: hand it over in a
         // future that is done already.
         if !whole {
