@@ -80,7 +80,8 @@ async def test_environment_picks_procores_login_host(environment, login_host):
     url = client.authorization_url()
     assert url.startswith(f"https://{login_host}/oauth/authorize?")
     assert client.token is None
-    await client.close()
+    assert await client.close() is None
+    assert client.closed
 
 
 @pytest.mark.asyncio

@@ -457,7 +457,7 @@ client_class!(AsyncClient, true, {
     /// Closes the client (awaitable).
     fn close<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         slf.as_super().shut();
-        awaitable(py, async { Ok::<_, PyErr>(()) })
+        awaitable(py, async { Ok::<_, PyErr>(Json(None)) })
     }
 
     /// Same as `close()`.
