@@ -26,7 +26,7 @@ import socket
 import sys
 import threading
 import webbrowser
-from typing import TYPE_CHECKING, Any, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
 from ._exceptions import ConfigError, OAuthError
@@ -164,7 +164,8 @@ def _bind(address: str, port: int) -> socket.socket:
     try:
         if os.name == "nt":
             # On Windows SO_REUSEADDR would let another process take the port from under us.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)  # type: ignore[attr-defined]
+            exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE")
+            sock.setsockopt(socket.SOL_SOCKET, exclusive, 1)
         else:
             # A fixed port stays in TIME_WAIT for a while after the last login; that is no
             # obstacle to listening again (another listener still is).
@@ -275,7 +276,9 @@ def _http_response(status: int, page: str, head_only: bool) -> bytes:
     return head if head_only else head + body
 
 
-async def _serve(sock: socket.socket, path: str, state: str, timeout: float) -> Union[str, OAuthError]:
+async def _serve(
+    sock: socket.socket, path: str, state: str, timeout: float
+) -> Union[str, OAuthError]:
     """Serve on ``sock`` until one request settles the login (a code or a refusal) or
     ``timeout`` seconds pass. The socket is closed when this returns, raises or is cancelled."""
     loop = asyncio.get_running_loop()
@@ -335,12 +338,14 @@ async def _serve(sock: socket.socket, path: str, state: str, timeout: float) -> 
         sock.close()
 
 
-def _serve_blocking(sock: socket.socket, path: str, state: str, timeout: float) -> Union[str, OAuthError]:
+def _serve_blocking(
+    sock: socket.socket, path: str, state: str, timeout: float
+) -> Union[str, OAuthError]:
     """:func:`_serve` on an event loop of its own in a thread, so that it works whatever the
     calling thread runs; Ctrl-C here cancels it (closing the socket) and is raised."""
     loop = asyncio.new_event_loop()
     task = loop.create_task(_serve(sock, path, state, timeout))
-    result: dict = {}
+    result: Dict[str, Any] = {}
 
     def run() -> None:
         try:
@@ -365,7 +370,8 @@ def _serve_blocking(sock: socket.socket, path: str, state: str, timeout: float) 
         raise
     if "error" in result:
         raise result["error"]
-    return result["value"]
+    outcome: Union[str, OAuthError] = result["value"]
+    return outcome
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,8 +457,11 @@ class _Flow:
                 "",
                 f"Waiting for the browser to come back to {self.redirect_uri} (Ctrl-C to cancel).",
             )
-            if self.browser is None:
-                _say("(If your browser runs on another machine, use login(oob=True).)")
+            _say(
+                "(If Procore calls the redirect URI invalid, register it for the app in the "
+                "Developer Portal, with a fixed port: login(port=N). If the browser runs on "
+                "another machine, use login(oob=True).)"
+            )
         if self.browser is not None:
             _launch(self.browser, self.url)
 
@@ -470,12 +479,12 @@ class _Flow:
             raise ConfigError("login(): no authorization code was entered")
         return code
 
-    def exchange(self, outcome: Union[str, OAuthError]) -> Any:
+    @staticmethod
+    def code(outcome: Union[str, OAuthError]) -> str:
+        """The code the browser brought back, or the refusal raised."""
         if isinstance(outcome, OAuthError):
             raise outcome
-        return self.client.exchange_code(
-            outcome, redirect_uri=self.redirect_uri, code_verifier=self.verifier
-        )
+        return outcome
 
 
 def _code_from_paste(text: str) -> str:
@@ -514,7 +523,9 @@ def login_sync(
             outcome = _serve_blocking(flow.sock, flow.path, flow.state, flow.timeout)
     finally:
         flow.close()
-    return flow.exchange(outcome)
+    return client.exchange_code(
+        flow.code(outcome), redirect_uri=flow.redirect_uri, code_verifier=flow.verifier
+    )
 
 
 async def login_async(
@@ -538,4 +549,6 @@ async def login_async(
             outcome = await _serve(flow.sock, flow.path, flow.state, flow.timeout)
     finally:
         flow.close()
-    return await flow.exchange(outcome)
+    return await client.exchange_code(
+        flow.code(outcome), redirect_uri=flow.redirect_uri, code_verifier=flow.verifier
+    )
