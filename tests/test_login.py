@@ -57,20 +57,43 @@ class FakeBrowser(webbrowser.BaseBrowser):
         self.tamper = tamper
         self.before = before
         self.opened: List[str] = []
-        self.visits: List[BrowserVisit] = []
-        self.errors: List[BaseException] = []
+        self._visits: List[BrowserVisit] = []
+        self._errors: List[BaseException] = []
+        self._finished = 0
+        self._cond = threading.Condition()
 
     def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-        self.opened.append(url)
+        with self._cond:
+            self.opened.append(url)
         try:
             if self.before is not None:
                 self.before(url)
             target = self.tamper(url) if self.tamper else url
-            self.visits.append(self.server.browse(target, deny=self.deny))
+            self._visits.append(self.server.browse(target, deny=self.deny))
         except BaseException as e:  # reported by the test
-            self.errors.append(e)
+            self._errors.append(e)
             return False
+        finally:
+            with self._cond:
+                self._finished += 1
+                self._cond.notify_all()
         return True
+
+    def _settle(self) -> None:
+        # login() may return as soon as the listener has answered, before this browser (in
+        # its own thread) has read the page: wait for every open() to finish.
+        with self._cond:
+            assert self._cond.wait_for(lambda: self._finished == len(self.opened), 30)
+
+    @property
+    def visits(self) -> List[BrowserVisit]:
+        self._settle()
+        return self._visits
+
+    @property
+    def errors(self) -> List[BaseException]:
+        self._settle()
+        return self._errors
 
 
 class UserAtTerminal:
@@ -604,8 +627,13 @@ async def test_oob_reads_the_code_with_input_async(
 
 def test_oob_opens_the_browser_too(server, use_browser, monkeypatch, capsys):
     class Watching(FakeBrowser):
+        """Opens nothing: the person reads the code off the page by themselves."""
+
         def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
-            self.opened.append(url)
+            with self._cond:
+                self.opened.append(url)
+                self._finished += 1
+                self._cond.notify_all()
             return True
 
     browser = use_browser(Watching(server))
@@ -613,6 +641,7 @@ def test_oob_opens_the_browser_too(server, use_browser, monkeypatch, capsys):
     monkeypatch.setattr(builtins, "input", paste_code_from(server, capsys, seen))
     with server.client() as client:
         client.login(oob=True)
+    assert browser.visits == []  # (waits for the browser thread)
     assert browser.opened == seen
 
 
