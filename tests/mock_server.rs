@@ -1647,3 +1647,248 @@ async fn config_is_validated() {
     assert!(is_hex64(&cfg.client_id) && is_hex64(&cfg.client_secret));
     assert_ne!(cfg.client_id, cfg.client_secret);
 }
+
+// ----- browser login: loopback redirect, PKCE, denial -----
+
+/// RFC 7636 appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// The query of a `Location` header as a map.
+fn location_query(
+    resp: &reqwest::Response,
+) -> (url::Url, std::collections::HashMap<String, String>) {
+    let location = url::Url::parse(header(resp.headers(), "location")).unwrap();
+    let q = location.query_pairs().into_owned().collect();
+    (location, q)
+}
+
+async fn exchange_with_verifier(
+    c: &Client,
+    server: &MockServer,
+    code: &str,
+    redirect_uri: &str,
+    verifier: Option<&str>,
+) -> (StatusCode, Value) {
+    let (id, secret) = (server.client_id(), server.client_secret());
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+    ];
+    if let Some(v) = verifier {
+        form.push(("code_verifier", v));
+    }
+    token_request(c, server, &form).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn loopback_redirect_with_pkce_end_to_end() {
+    let s = start().await;
+    let c = client(&s);
+    let redirect = "http://localhost:53682/callback";
+    let url = authorize_url(
+        &s,
+        redirect,
+        &[
+            ("state", "st-1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ],
+    );
+    let resp = c.get(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    assert_eq!(header(resp.headers(), "cache-control"), "no-store");
+    let (location, q) = location_query(&resp);
+    assert_eq!(
+        location.as_str().split('?').next(),
+        Some("http://localhost:53682/callback")
+    );
+    assert_eq!(q["state"], "st-1");
+    assert!(is_hex64(&q["code"]));
+    assert!(!q.contains_key("error"));
+    let code = q["code"].clone();
+
+    // Every failed attempt leaves the code unspent.
+    let (status, body) = exchange_with_verifier(&c, &s, &code, redirect, None).await;
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let wrong = "W".repeat(43);
+    let (status, body) = exchange_with_verifier(&c, &s, &code, redirect, Some(&wrong)).await;
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    assert!(!body.to_string().contains(&wrong) && !body.to_string().contains(&code));
+    // The redirect URI of the token request must be the authorization request's.
+    for other in [
+        "http://localhost:53683/callback",
+        "http://127.0.0.1:53682/callback",
+        "http://localhost:53682/callback/",
+        OOB,
+    ] {
+        let (status, body) = exchange_with_verifier(&c, &s, &code, other, Some(VERIFIER)).await;
+        assert_eq!(
+            (status.as_u16(), body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{other}"
+        );
+    }
+    let (status, body) = exchange_with_verifier(&c, &s, &code, redirect, Some(VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+    let me = api_get(
+        &c,
+        &s,
+        "/rest/v1.0/me",
+        body["access_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(me.status(), 200);
+    // Spent.
+    let (status, _) = exchange_with_verifier(&c, &s, &code, redirect, Some(VERIFIER)).await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verifier_for_a_code_without_challenge_is_refused() {
+    let s = start().await;
+    let c = client(&s);
+    let code = s.approve(&authorize_url(&s, OOB, &[])).unwrap();
+    let (status, body) = exchange_with_verifier(&c, &s, &code, OOB, Some(VERIFIER)).await;
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = exchange_with_verifier(&c, &s, &code, OOB, None).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approve_binds_loopback_codes_and_their_challenge() {
+    let s = start().await;
+    let c = client(&s);
+    let redirect = "http://127.0.0.1:8765/cb";
+    let code = s
+        .approve(&authorize_url(
+            &s,
+            redirect,
+            &[
+                ("code_challenge", CHALLENGE),
+                ("code_challenge_method", "S256"),
+            ],
+        ))
+        .unwrap();
+    let (status, _) = exchange_with_verifier(&c, &s, &code, OOB, Some(VERIFIER)).await;
+    assert_eq!(status, 400);
+    let (status, body) = exchange_with_verifier(&c, &s, &code, redirect, Some(VERIFIER)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deny_redirects_access_denied_and_issues_no_code() {
+    let s = start().await;
+    let c = client(&s);
+    let redirect = "http://localhost:53682/callback?app=1";
+    let resp = c
+        .delete(authorize_url(&s, redirect, &[("state", "st 2")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let (location, q) = location_query(&resp);
+    assert_eq!(location.host_str(), Some("localhost"));
+    assert_eq!(location.path(), "/callback");
+    assert_eq!(q["app"], "1");
+    assert_eq!(q["error"], "access_denied");
+    assert_eq!(q["state"], "st 2");
+    assert!(q.contains_key("error_description"));
+    assert!(!q.contains_key("code"));
+
+    // Out of band: a page says so.
+    let resp = c.delete(authorize_url(&s, OOB, &[])).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("Access denied"), "{page}");
+
+    // An unknown client is never redirected to.
+    let resp = c
+        .delete(authorize_url(&s, redirect, &[]).replace(&s.client_id(), "someone-else"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert_eq!(s.stats().token_requests.authorization_code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn authorize_errors_go_back_to_a_good_redirect_uri() {
+    let s = start().await;
+    let c = client(&s);
+    let redirect = "http://localhost:53682/callback";
+    let resp = c
+        .get(
+            authorize_url(&s, redirect, &[("state", "abc")])
+                .replace("response_type=code", "response_type=token"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    let (_, q) = location_query(&resp);
+    assert_eq!(q["error"], "unsupported_response_type");
+    assert_eq!(q["state"], "abc");
+    assert!(!q.contains_key("code"));
+
+    let resp = c
+        .get(authorize_url(
+            &s,
+            redirect,
+            &[
+                ("code_challenge", "short"),
+                ("code_challenge_method", "S256"),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302);
+    assert_eq!(location_query(&resp).1["error"], "invalid_request");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn plain_http_redirects_only_to_loopback() {
+    let s = start().await;
+    let c = client(&s);
+    for bad in [
+        "http://example.com/callback",
+        "http://10.0.0.1:8080/callback",
+        "ftp://localhost/callback",
+        "http://localhost/cb#frag",
+    ] {
+        let resp = c.get(authorize_url(&s, bad, &[])).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+        assert_eq!(
+            resp.json::<Value>().await.unwrap()["error"],
+            "invalid_redirect_uri",
+            "{bad}"
+        );
+        assert!(matches!(
+            s.approve(&authorize_url(&s, bad, &[])),
+            Err(MockError::Refused { ref error, .. }) if error == "invalid_redirect_uri"
+        ));
+    }
+    for good in [
+        "http://localhost/",
+        "http://127.0.0.1:1234/cb",
+        "http://[::1]:1234/cb",
+        "https://app.example.com/cb",
+    ] {
+        let resp = c.get(authorize_url(&s, good, &[])).send().await.unwrap();
+        assert_eq!(resp.status(), 302, "{good}");
+    }
+}

@@ -134,7 +134,16 @@ class Projects:
     def iter(self, company_id: Optional[_Id] = None, **filters: Any) -> "PageIterator": ...
 
 class BaseClient:
-    def authorization_url(self, state: Optional[str] = None) -> str: ...
+    def authorization_url(
+        self,
+        state: Optional[str] = None,
+        *,
+        redirect_uri: Optional[str] = None,
+        code_challenge: Optional[str] = None,
+    ) -> str:
+        """Step 1: the URL where the user approves the app. ``redirect_uri`` overrides the
+        client's (the OOB URN, http on localhost / 127.0.0.1 / [::1], or https);
+        ``code_challenge`` adds PKCE with ``code_challenge_method=S256``."""
     @property
     def token(self) -> Optional[Token]: ...
     @property
@@ -182,7 +191,25 @@ class Client(BaseClient):
         max_retries: int = 3,
         max_concurrency: int = 8,
     ) -> None: ...
-    def exchange_code(self, code: str) -> Token: ...
+    def exchange_code(
+        self, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
+    ) -> Token:
+        """Step 2: trades the code for a token (kept by the client and its token store).
+        ``redirect_uri`` is step 1's (default: the client's); ``code_verifier`` is the PKCE
+        verifier (43 to 128 characters of RFC 7636's alphabet)."""
+    def login(
+        self,
+        *,
+        open_browser: Optional[bool] = None,
+        oob: Optional[bool] = None,
+        port: int = 0,
+        timeout: float = 300.0,
+    ) -> Token:
+        """Logs the user in through the browser (loopback redirect to
+        ``http://localhost:PORT/callback``, state and PKCE checked) or, with ``oob=True`` (the
+        default in Jupyter), by pasting the code Procore shows. Raises ``OAuthError`` when
+        access is denied, the state does not match, or the browser does not come back within
+        ``timeout`` seconds (``error == "login_timeout"``)."""
     def client_credentials(self) -> Token: ...
     def refresh(self) -> Token: ...
     def revoke(self) -> None: ...
@@ -252,7 +279,19 @@ class AsyncClient(BaseClient):
         max_retries: int = 3,
         max_concurrency: int = 8,
     ) -> None: ...
-    def exchange_code(self, code: str) -> Awaitable[Token]: ...
+    def exchange_code(
+        self, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
+    ) -> Awaitable[Token]: ...
+    def login(
+        self,
+        *,
+        open_browser: Optional[bool] = None,
+        oob: Optional[bool] = None,
+        port: int = 0,
+        timeout: float = 300.0,
+    ) -> Awaitable[Token]:
+        """``Client.login()``, awaitable. In out-of-band mode (the default in Jupyter) the code
+        is read with ``input()``."""
     def client_credentials(self) -> Awaitable[Token]: ...
     def refresh(self) -> Awaitable[Token]: ...
     def revoke(self) -> Awaitable[None]: ...

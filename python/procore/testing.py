@@ -20,18 +20,92 @@ tokens.
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
+import ssl
+import stat
+import sys
 import tempfile
 import weakref
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional
+from urllib.parse import parse_qs, urlsplit
 
 from . import _procore
 
 if TYPE_CHECKING:  # pragma: no cover
     import procore
 
-__all__ = ["MockServer"]
+__all__ = ["BrowserVisit", "MockServer"]
+
+
+class BrowserVisit(NamedTuple):
+    """What :meth:`MockServer.browse` did: the redirect it followed and what the app answered."""
+
+    #: The redirect URI with ``code`` (or ``error``) and ``state``, as the mock sent it.
+    redirect_url: str
+    #: The HTTP status the app's redirect URI answered.
+    status: int
+    #: The page the app's redirect URI answered.
+    text: str
+
+
+def _browse(
+    authorization_url: str, ca_cert: str, *, deny: bool = False, timeout: float = 30.0
+) -> BrowserVisit:
+    """The browser's part of a redirect-URI login, against a mock whose CA is ``ca_cert``."""
+    parts = urlsplit(authorization_url)
+    redirect = parse_qs(parts.query).get("redirect_uri", [""])[0]
+    if redirect == "urn:ietf:wg:oauth:2.0:oob":
+        raise ValueError("browse() follows a redirect; use approve() for the out-of-band URI")
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("the authorization URL must be the mock's https login host")
+    context = ssl.create_default_context(cafile=ca_cert)
+    conn = http.client.HTTPSConnection(
+        parts.hostname, parts.port, context=context, timeout=timeout
+    )
+    try:
+        # The "Deny" button is Doorkeeper's DELETE of the same URL.
+        conn.request("DELETE" if deny else "GET", f"{parts.path}?{parts.query}")
+        resp = conn.getresponse()
+        resp.read()
+        location = resp.getheader("Location")
+    finally:
+        conn.close()
+    if resp.status != 302 or not location:
+        raise ValueError(f"the mock answered {resp.status} instead of redirecting")
+    target = urlsplit(location)
+    if target.scheme == "https":
+        back: http.client.HTTPConnection = http.client.HTTPSConnection(
+            target.hostname or "", target.port, timeout=timeout
+        )
+    elif target.scheme == "http":
+        back = http.client.HTTPConnection(target.hostname or "", target.port, timeout=timeout)
+    else:
+        raise ValueError(f"cannot follow a redirect to a {target.scheme!r} URL")
+    try:
+        path = target.path or "/"
+        back.request("GET", f"{path}?{target.query}" if target.query else path)
+        answer = back.getresponse()
+        text = answer.read().decode("utf-8", "replace")
+    finally:
+        back.close()
+    return BrowserVisit(location, answer.status, text)
+
+
+# Run as a program by ``webbrowser`` (see MockServer.browser_script): exit status 0 when the
+# app's redirect URI answered 2xx. Prints nothing on success: the URL carries the code.
+_BROWSER_SCRIPT = """#!{python}
+import sys
+sys.path.insert(0, {path!r})
+from procore.testing import _browse
+try:
+    visit = _browse(sys.argv[1], {ca_cert!r}, deny={deny!r})
+except Exception as e:
+    print("fake browser: " + type(e).__name__, file=sys.stderr)
+    sys.exit(1)
+sys.exit(0 if 200 <= visit.status < 300 else 1)
+"""
 
 
 def _cleanup(server: Any, tmpdir: str) -> None:
@@ -169,6 +243,38 @@ class MockServer:
         and expires after ``code_lifetime`` seconds.
         """
         return self._server.approve(authorization_url)
+
+    def browse(self, authorization_url: str, *, deny: bool = False) -> BrowserVisit:
+        """Play the user's browser for a URL whose redirect URI is a web address, such as the
+        ``http://localhost:PORT/callback`` of ``client.login()``: real HTTPS to the mock's
+        authorize endpoint (approve, or press "Deny" with ``deny=True``), then the redirect
+        followed to the app, as a browser would. Returns a :class:`BrowserVisit`.
+
+        ``ValueError`` for an out-of-band URL (use :meth:`approve`) or when the mock refuses
+        the request without redirecting.
+        """
+        if self.closed:
+            raise RuntimeError("the mock server is closed")
+        return _browse(authorization_url, self.ca_cert, deny=deny)
+
+    def browser_script(self, *, deny: bool = False) -> str:
+        """The path of an executable that does :meth:`browse` with the URL it is given (POSIX).
+
+        ``BROWSER=<path>`` in the environment of a process makes its ``webbrowser.open(url)``,
+        and so ``client.login()``, go through this mock with no real browser.
+        """
+        if self.closed:
+            raise RuntimeError("the mock server is closed")
+        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        name = "deny-browser" if deny else "browser"
+        path = os.path.join(self._tmpdir, name)
+        text = _BROWSER_SCRIPT.format(
+            python=sys.executable, path=package_parent, ca_cert=self.ca_cert, deny=deny
+        )
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(path, stat.S_IRWXU)
+        return path
 
     def expire_tokens(self) -> None:
         """Every access token issued so far is now expired (401); refresh tokens still work."""

@@ -224,21 +224,71 @@ impl Client {
 
     /// Step 1 of the OAuth flow: the URL the user opens to approve the app.
     pub fn authorization_url(&self, state: Option<&str>) -> Result<String> {
+        self.authorization_url_with(state, None, None)
+    }
+
+    /// Step 1 with another redirect URI than the configured one (a loopback listener) and
+    /// a PKCE challenge (sent with `code_challenge_method=S256`).
+    pub fn authorization_url_with(
+        &self,
+        state: Option<&str>,
+        redirect_uri: Option<&str>,
+        code_challenge: Option<&str>,
+    ) -> Result<String> {
         let cfg = &self.inner.cfg;
         let id = oauth::require_client_id(cfg.client_id.as_deref(), "authorization_url()")?;
-        Ok(oauth::authorization_url(&cfg.login_url, &id, &cfg.redirect_uri, state).into())
+        let redirect_uri = match redirect_uri {
+            Some(r) => oauth::check_redirect_uri(r)?,
+            None => cfg.redirect_uri.clone(),
+        };
+        if let Some(c) = code_challenge {
+            oauth::check_code_challenge(c)?;
+        }
+        Ok(
+            oauth::authorization_url(&cfg.login_url, &id, &redirect_uri, state, code_challenge)
+                .into(),
+        )
     }
 
     /// Step 2: trades the code shown by Procore for a token.
     pub async fn exchange_code(&self, code: &str) -> Result<Token> {
+        let grant = self.code_grant(code, None, None)?;
+        self.exchange_code_grant(grant).await
+    }
+
+    /// The checked authorization-code grant: the redirect URI of step 1 (default: the
+    /// configured one) and the PKCE verifier when step 1 sent a challenge. Nothing is sent.
+    pub fn code_grant(
+        &self,
+        code: &str,
+        redirect_uri: Option<&str>,
+        code_verifier: Option<&str>,
+    ) -> Result<Grant> {
         let code = code.trim();
         if code.is_empty() {
             return Err(Error::Config("exchange_code(): the code is empty".into()));
         }
-        let grant = Grant::AuthorizationCode {
-            code: Secret::new(code),
-            redirect_uri: self.inner.cfg.redirect_uri.clone(),
+        let redirect_uri = match redirect_uri {
+            Some(r) => oauth::check_redirect_uri(r)?,
+            None => self.inner.cfg.redirect_uri.clone(),
         };
+        if let Some(v) = code_verifier {
+            oauth::check_code_verifier(v)?;
+        }
+        Ok(Grant::AuthorizationCode {
+            code: Secret::new(code),
+            redirect_uri,
+            code_verifier: code_verifier.map(Secret::new),
+        })
+    }
+
+    /// Step 2 with a grant from [`Client::code_grant`]; the token is installed and stored.
+    pub async fn exchange_code_grant(&self, grant: Grant) -> Result<Token> {
+        if !matches!(grant, Grant::AuthorizationCode { .. }) {
+            return Err(Error::Config(
+                "exchange_code_grant() takes an authorization-code grant".into(),
+            ));
+        }
         self.detached(move |c| async move {
             let _g = c.inner.renew_lock.lock().await;
             let token = c.token_request(&grant).await?;
@@ -471,7 +521,9 @@ impl Client {
                 .await;
                 continue;
             }
-            return Err(oauth::oauth_error(status, &body, &self.secrets(None)));
+            let mut secrets = self.secrets(None);
+            secrets.extend(grant.secrets());
+            return Err(oauth::oauth_error(status, &body, &secrets));
         }
     }
 

@@ -137,15 +137,7 @@ impl ClientOptions {
                 return Err(Error::Config("client_secret is empty".into()));
             }
         }
-        let redirect_uri = self.redirect_uri.trim().to_string();
-        if redirect_uri.is_empty() {
-            return Err(Error::Config("redirect_uri is empty".into()));
-        }
-        if redirect_uri != OOB_REDIRECT_URI {
-            Url::parse(&redirect_uri).map_err(|e| {
-                Error::Config(format!("redirect_uri {redirect_uri:?} is not a URL: {e}"))
-            })?;
-        }
+        let redirect_uri = super::oauth::check_redirect_uri(&self.redirect_uri)?;
         if let Some(c) = self.company_id {
             check_company_id(c)?;
         }
@@ -335,6 +327,18 @@ mod tests {
         let mut o = opts();
         o.company_id = Some(4_000_000_000_001);
         assert_eq!(o.validate().unwrap().0.company_id, Some(4_000_000_000_001));
+    }
+
+    #[test]
+    fn redirect_uri_is_checked() {
+        let mut o = opts();
+        o.redirect_uri = " http://localhost:8080/callback ".into();
+        assert_eq!(
+            o.validate().unwrap().0.redirect_uri,
+            "http://localhost:8080/callback"
+        );
+        o.redirect_uri = "http://app.example.com/callback".into();
+        assert!(matches!(o.validate(), Err(Error::Config(m)) if m.contains("https")));
     }
 
     #[test]

@@ -18,7 +18,10 @@ pub use client::{Client, PageStream, RateLimit, COMPANIES_PATH};
 pub use config::{ClientOptions, Config, Environment};
 pub use error::{ApiError, Error, Result};
 pub use models::{Company, Me, Project};
-pub use oauth::authorization_url;
+pub use oauth::{
+    authorization_url, check_code_verifier, check_redirect_uri, require_client_id,
+    require_client_secret, Grant,
+};
 pub use pagination::{parse_link_header, LinkRels};
 pub use params::flatten_params;
 pub use paths::resolve_path;

@@ -3,15 +3,19 @@
 use serde_json::Value;
 use url::Url;
 
+use super::config::OOB_REDIRECT_URI;
 use super::error::{Error, Result};
 use super::secret::{scrub, Secret};
 
-/// `GET {login}/oauth/authorize?response_type=code&client_id=…&redirect_uri=…[&state=…]`.
+/// `GET {login}/oauth/authorize?response_type=code&client_id=…&redirect_uri=…[&state=…]`,
+/// plus `code_challenge=…&code_challenge_method=S256` when a PKCE challenge is given
+/// (RFC 7636 §4.3).
 pub fn authorization_url(
     login_url: &Url,
     client_id: &str,
     redirect_uri: &str,
     state: Option<&str>,
+    code_challenge: Option<&str>,
 ) -> Url {
     let mut url = endpoint(login_url, "oauth/authorize");
     {
@@ -22,8 +26,91 @@ pub fn authorization_url(
         if let Some(s) = state {
             q.append_pair("state", s);
         }
+        if let Some(c) = code_challenge {
+            q.append_pair("code_challenge", c);
+            q.append_pair("code_challenge_method", "S256");
+        }
     }
     url
+}
+
+/// A redirect URI this client may send: the out-of-band URN, `http` on a loopback host
+/// (RFC 8252 §7.3: the browser hands the code to a listener on this machine), or `https`.
+/// Plain `http` to any other host would carry the code over the network in clear.
+pub fn check_redirect_uri(raw: &str) -> Result<String> {
+    let uri = raw.trim();
+    if uri.is_empty() {
+        return Err(Error::Config("redirect_uri is empty".into()));
+    }
+    if uri == OOB_REDIRECT_URI {
+        return Ok(uri.to_string());
+    }
+    let url = Url::parse(uri)
+        .map_err(|e| Error::Config(format!("redirect_uri {uri:?} is not a URL: {e}")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip == std::net::Ipv4Addr::LOCALHOST,
+        Some(url::Host::Ipv6(ip)) => ip == std::net::Ipv6Addr::LOCALHOST,
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host_str().is_some_and(|h| !h.is_empty()) => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "redirect_uri {uri:?}: plain http is allowed only on this machine \
+                 (localhost, 127.0.0.1 or [::1]); use https"
+            )))
+        }
+        _ => {
+            return Err(Error::Config(format!(
+                "redirect_uri {uri:?} must be {OOB_REDIRECT_URI:?}, an https URL, \
+                 or http://localhost:PORT/…"
+            )))
+        }
+    }
+    if url.fragment().is_some() {
+        // RFC 6749 §3.1.2: the redirection endpoint URI must not include a fragment.
+        return Err(Error::Config(format!(
+            "redirect_uri {uri:?} must not have a #fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "redirect_uri must not carry credentials".into(),
+        ));
+    }
+    Ok(uri.to_string())
+}
+
+/// RFC 7636 §4.1: 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.
+/// The message never shows the value: a verifier is a secret.
+pub fn check_code_verifier(verifier: &str) -> Result<()> {
+    check_pkce_value("code_verifier", verifier)
+}
+
+/// An S256 challenge is the unpadded base64url of a SHA-256 digest: 43 characters, all of
+/// them in the same alphabet as a verifier.
+pub fn check_code_challenge(challenge: &str) -> Result<()> {
+    check_pkce_value("code_challenge", challenge)
+}
+
+fn check_pkce_value(what: &str, v: &str) -> Result<()> {
+    if !(43..=128).contains(&v.len()) {
+        return Err(Error::Config(format!(
+            "{what} must be 43 to 128 characters long (RFC 7636 §4.1), not {}",
+            v.len()
+        )));
+    }
+    let ok = v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    if !ok {
+        return Err(Error::Config(format!(
+            "{what} may hold only letters, digits and - . _ ~ (RFC 7636 §4.1)"
+        )));
+    }
+    Ok(())
 }
 
 /// `{login}/oauth/<name>`, keeping any path prefix of the login URL.
@@ -38,8 +125,15 @@ pub fn endpoint(login_url: &Url, name: &str) -> Url {
 /// The grants this client sends to `POST /oauth/token`.
 #[derive(Debug, Clone)]
 pub enum Grant {
-    AuthorizationCode { code: Secret, redirect_uri: String },
-    RefreshToken { refresh_token: Secret },
+    AuthorizationCode {
+        code: Secret,
+        redirect_uri: String,
+        /// The PKCE verifier (RFC 7636 §4.5) when the authorization request carried a challenge.
+        code_verifier: Option<Secret>,
+    },
+    RefreshToken {
+        refresh_token: Secret,
+    },
     ClientCredentials,
 }
 
@@ -52,6 +146,21 @@ impl Grant {
         }
     }
 
+    /// The secrets this grant carries, for scrubbing what the server answers.
+    pub fn secrets(&self) -> Vec<Secret> {
+        match self {
+            Grant::AuthorizationCode {
+                code,
+                code_verifier,
+                ..
+            } => std::iter::once(code.clone())
+                .chain(code_verifier.clone())
+                .collect(),
+            Grant::RefreshToken { refresh_token } => vec![refresh_token.clone()],
+            Grant::ClientCredentials => Vec::new(),
+        }
+    }
+
     /// Form fields of the token request.
     pub fn form(&self, client_id: &str, client_secret: &Secret) -> Vec<(&'static str, String)> {
         let mut f = vec![
@@ -60,9 +169,16 @@ impl Grant {
             ("client_secret", client_secret.expose().to_string()),
         ];
         match self {
-            Grant::AuthorizationCode { code, redirect_uri } => {
+            Grant::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => {
                 f.push(("code", code.expose().to_string()));
                 f.push(("redirect_uri", redirect_uri.clone()));
+                if let Some(v) = code_verifier {
+                    f.push(("code_verifier", v.expose().to_string()));
+                }
             }
             Grant::RefreshToken { refresh_token } => {
                 f.push(("refresh_token", refresh_token.expose().to_string()));
@@ -135,15 +251,98 @@ mod tests {
     #[test]
     fn authorization_url_matches_procore_guide() {
         let login = Url::parse("https://login.procore.com").unwrap();
-        let u = authorization_url(&login, "abc123", "urn:ietf:wg:oauth:2.0:oob", None);
+        let u = authorization_url(&login, "abc123", "urn:ietf:wg:oauth:2.0:oob", None, None);
         assert_eq!(
             u.as_str(),
             "https://login.procore.com/oauth/authorize?response_type=code&client_id=abc123&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob"
         );
-        let u = authorization_url(&login, "abc", "http://localhost:8000/cb", Some("x y&z"));
+        let u = authorization_url(
+            &login,
+            "abc",
+            "http://localhost:8000/cb",
+            Some("x y&z"),
+            None,
+        );
         assert!(u
             .as_str()
             .ends_with("redirect_uri=http%3A%2F%2Flocalhost%3A8000%2Fcb&state=x+y%26z"));
+    }
+
+    #[test]
+    fn authorization_url_carries_the_pkce_challenge() {
+        let login = Url::parse("https://login.procore.com").unwrap();
+        // RFC 7636 appendix B.
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let u = authorization_url(&login, "abc", OOB_REDIRECT_URI, Some("s"), Some(challenge));
+        let q: Vec<(String, String)> = u.query_pairs().into_owned().collect();
+        assert_eq!(
+            &q[3..],
+            [
+                ("state".to_string(), "s".to_string()),
+                ("code_challenge".to_string(), challenge.to_string()),
+                ("code_challenge_method".to_string(), "S256".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn redirect_uris_are_oob_loopback_http_or_https() {
+        for good in [
+            OOB_REDIRECT_URI,
+            "http://localhost",
+            "http://localhost:8080/callback",
+            "http://LOCALHOST:1/x?app=1",
+            "http://127.0.0.1:53682/callback",
+            "http://[::1]:9000/cb",
+            "https://app.example.com/procore/callback",
+        ] {
+            assert_eq!(check_redirect_uri(good).unwrap(), good, "{good}");
+        }
+        for bad in [
+            "",
+            "  ",
+            "http://example.com/cb",
+            "http://127.0.0.2/cb",
+            "http://localhost.example.com/cb",
+            "ftp://localhost/cb",
+            "urn:ietf:wg:oauth:2.0:oob:auto",
+            "javascript:alert(1)",
+            "not a url",
+            "https://app.example.com/cb#frag",
+            "https://user:pw@app.example.com/cb",
+        ] {
+            assert!(
+                matches!(check_redirect_uri(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn pkce_values_follow_rfc7636() {
+        assert!(check_code_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").is_ok());
+        assert!(check_code_verifier(&"a.b_c~d-".repeat(16)).is_ok());
+        let short = "x".repeat(42);
+        let long = "x".repeat(129);
+        let spaced = format!("{} y", "x".repeat(50));
+        let plus = format!("{}+/=", "x".repeat(50));
+        for bad in [
+            short.as_str(),
+            long.as_str(),
+            spaced.as_str(),
+            plus.as_str(),
+            "",
+        ] {
+            match check_code_verifier(bad) {
+                Err(Error::Config(m)) => {
+                    assert!(m.starts_with("code_verifier"));
+                    assert!(bad.len() < 8 || !m.contains(bad), "the value is not shown");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert!(check_code_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM").is_ok());
+        assert!(check_code_challenge("short").is_err());
     }
 
     #[test]
@@ -171,10 +370,19 @@ mod tests {
         let f = Grant::AuthorizationCode {
             code: Secret::new("c"),
             redirect_uri: "urn:x".into(),
+            code_verifier: None,
         }
         .form("id", &secret);
         assert_eq!(f[3], ("code", "c".to_string()));
         assert_eq!(f[4], ("redirect_uri", "urn:x".to_string()));
+        assert_eq!(f.len(), 5);
+        let f = Grant::AuthorizationCode {
+            code: Secret::new("c"),
+            redirect_uri: "urn:x".into(),
+            code_verifier: Some(Secret::new("v".repeat(43))),
+        }
+        .form("id", &secret);
+        assert_eq!(f[5], ("code_verifier", "v".repeat(43)));
         assert_eq!(Grant::ClientCredentials.form("id", &secret).len(), 3);
     }
 

@@ -86,14 +86,62 @@ pub(crate) struct Approval {
     pub state: Option<String>,
 }
 
+/// The out-of-band URN, `https`, or plain `http` on a loopback host only (RFC 8252 §7.3;
+/// Procore registers `http://localhost` for every new app).
 fn valid_redirect_uri(uri: &str) -> bool {
     if uri == OOB {
         return true;
     }
-    match url::Url::parse(uri) {
-        Ok(u) => matches!(u.scheme(), "http" | "https") && u.has_host() && u.fragment().is_none(),
-        Err(_) => false,
+    let Ok(u) = url::Url::parse(uri) else {
+        return false;
+    };
+    let loopback = match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let scheme_ok = match u.scheme() {
+        "https" => u.has_host(),
+        "http" => loopback,
+        _ => false,
+    };
+    scheme_ok && u.fragment().is_none()
+}
+
+/// Where an authorization request's answer may be redirected: its redirect URI when that is
+/// valid and not the out-of-band URN, else `None` (the answer is a page on the login host).
+/// Like Doorkeeper, an unknown client or a bad redirect URI is never redirected to.
+fn redirect_target(st: &State, q: &[(String, String)]) -> Option<url::Url> {
+    if first(q, "client_id") != Some(st.cfg.client_id.as_str()) {
+        return None;
     }
+    let uri = first(q, "redirect_uri")?;
+    if uri == OOB || !valid_redirect_uri(uri) {
+        return None;
+    }
+    url::Url::parse(uri).ok()
+}
+
+/// `302 Location: target?k=v&…&state=…` (RFC 6749 §4.1.2), keeping the target's own query.
+fn redirect_with(
+    mut target: url::Url,
+    pairs: &[(&str, &str)],
+    state: Option<&str>,
+) -> Response<Body> {
+    {
+        let mut q = target.query_pairs_mut();
+        for (k, v) in pairs {
+            q.append_pair(k, v);
+        }
+        if let Some(s) = state {
+            q.append_pair("state", s);
+        }
+    }
+    let mut resp = super::util::empty_response(StatusCode::FOUND);
+    set_header(&mut resp, "location", target.as_str());
+    no_store(&mut resp);
+    resp
 }
 
 /// Validate an authorization request (the query of `GET /oauth/authorize`) and, when it is
@@ -165,6 +213,8 @@ pub(crate) fn handle(st: &State, parts: &Parts, body: &[u8]) -> Response<Body> {
     let path = parts.uri.path();
     match (&parts.method, path) {
         (&Method::GET, "/oauth/authorize") => authorize_page(st, parts),
+        // The user's "Deny" button: Doorkeeper's `DELETE /oauth/authorize`.
+        (&Method::DELETE, "/oauth/authorize") => deny_page(st, parts),
         (&Method::POST, "/oauth/token") => token(st, parts, body),
         (&Method::POST, "/oauth/revoke") => revoke(st, parts, body),
         (&Method::GET, "/oauth/token/info") => token_info(st, parts),
@@ -176,7 +226,18 @@ fn authorize_page(st: &State, parts: &Parts) -> Response<Body> {
     let q = query_pairs(parts.uri.query());
     let approval = match authorize(st, &q) {
         Ok(a) => a,
-        Err(e) => return e.response(),
+        // RFC 6749 §4.1.2.1: once the client and redirect URI are known to be good, the
+        // error goes back to the redirect URI.
+        Err(e) => {
+            return match redirect_target(st, &q) {
+                Some(target) => redirect_with(
+                    target,
+                    &[("error", e.error), ("error_description", e.description)],
+                    first(&q, "state"),
+                ),
+                None => e.response(),
+            }
+        }
     };
     if approval.redirect_uri == OOB {
         // Procore shows the code on a page for the out-of-band redirect URI.
@@ -190,20 +251,40 @@ fn authorize_page(st: &State, parts: &Parts) -> Response<Body> {
             ),
         );
     }
-    let mut location = match url::Url::parse(&approval.redirect_uri) {
-        Ok(u) => u,
-        Err(_) => return unexpected(&parts.method, parts.uri.path()),
-    };
-    {
-        let mut pairs = location.query_pairs_mut();
-        pairs.append_pair("code", &approval.code);
-        if let Some(s) = &approval.state {
-            pairs.append_pair("state", s);
+    match url::Url::parse(&approval.redirect_uri) {
+        Ok(target) => redirect_with(
+            target,
+            &[("code", &approval.code)],
+            approval.state.as_deref(),
+        ),
+        Err(_) => unexpected(&parts.method, parts.uri.path()),
+    }
+}
+
+/// The user refused: `access_denied` to the redirect URI (RFC 6749 §4.1.2.1), or a page for
+/// the out-of-band URN. No code is issued.
+fn deny_page(st: &State, parts: &Parts) -> Response<Body> {
+    const DENIED: &str = "The resource owner or authorization server denied the request.";
+    let q = query_pairs(parts.uri.query());
+    match redirect_target(st, &q) {
+        Some(target) => redirect_with(
+            target,
+            &[("error", "access_denied"), ("error_description", DENIED)],
+            first(&q, "state"),
+        ),
+        None => {
+            if first(&q, "client_id") != Some(st.cfg.client_id.as_str()) {
+                return INVALID_CLIENT.response();
+            }
+            html_response(
+                StatusCode::OK,
+                format!(
+                    "<!DOCTYPE html>\n<html><head><title>Access denied</title></head><body>\
+                     <h1>Access denied</h1><p>{DENIED}</p></body></html>\n"
+                ),
+            )
         }
     }
-    let mut resp = super::util::empty_response(StatusCode::FOUND);
-    set_header(&mut resp, "location", location.as_str());
-    resp
 }
 
 /// Form (or JSON) parameters of a POST body. `Err` when the body is not parseable.
@@ -314,15 +395,23 @@ fn token_inner(st: &State, parts: &Parts, body: &[u8]) -> Result<Value, OAuthErr
             if c.client_id != client_id || c.redirect_uri != redirect_uri {
                 return Err(INVALID_GRANT);
             }
-            if let Some((method, challenge)) = &c.challenge {
-                let verifier = non_empty(&p, "code_verifier")
-                    .ok_or(missing("Missing required parameter: code_verifier."))?;
-                let computed = match method.as_str() {
-                    "S256" => base64url_nopad(&sha256(verifier.as_bytes())),
-                    _ => verifier.to_string(),
-                };
-                if &computed != challenge {
-                    return Err(INVALID_GRANT);
+            // PKCE (RFC 7636 §4.6), as Doorkeeper checks it: a missing verifier is a missing
+            // parameter; a wrong one, or one for a code issued without a challenge, is
+            // invalid_grant. Failed checks leave the code unspent.
+            match (&c.challenge, non_empty(&p, "code_verifier")) {
+                (None, None) => {}
+                (None, Some(_)) => return Err(INVALID_GRANT),
+                (Some(_), None) => {
+                    return Err(missing("Missing required parameter: code_verifier."))
+                }
+                (Some((method, challenge)), Some(verifier)) => {
+                    let computed = match method.as_str() {
+                        "S256" => base64url_nopad(&sha256(verifier.as_bytes())),
+                        _ => verifier.to_string(),
+                    };
+                    if &computed != challenge {
+                        return Err(INVALID_GRANT);
+                    }
                 }
             }
             // Single use: gone once exchanged.

@@ -126,19 +126,90 @@ impl BaseClient {
 impl BaseClient {
     /// Step 1 of the OAuth flow: the URL where the user approves the app. Procore then shows
     /// the code (out-of-band redirect URI, the default) or sends it to your redirect URI.
-    #[pyo3(signature = (state=None))]
-    fn authorization_url(&self, py: Python<'_>, state: Option<String>) -> PyResult<String> {
+    ///
+    /// `redirect_uri` overrides the client's for this request (the out-of-band URN, `http` on
+    /// localhost / 127.0.0.1 / [::1], or `https`); `code_challenge` adds PKCE
+    /// (`code_challenge_method=S256`). Pass the same `redirect_uri` and the verifier to
+    /// `exchange_code`.
+    #[pyo3(signature = (state=None, *, redirect_uri=None, code_challenge=None))]
+    fn authorization_url(
+        &self,
+        py: Python<'_>,
+        state: Option<String>,
+        redirect_uri: Option<String>,
+        code_challenge: Option<String>,
+    ) -> PyResult<String> {
         self.core(py)?
-            .authorization_url(state.as_deref())
+            .authorization_url_with(
+                state.as_deref(),
+                redirect_uri.as_deref(),
+                code_challenge.as_deref(),
+            )
             .map_err(|e| to_pyerr(py, e))
     }
 
-    /// Step 2: trades the authorization code for a token (authorization_code grant).
-    fn exchange_code(&self, py: Python<'_>, code: String) -> PyResult<Py<PyAny>> {
+    /// Step 2: trades the authorization code for a token (authorization_code grant). The token
+    /// is kept by the client (and written to the token store).
+    ///
+    /// `redirect_uri` must be the one of step 1 (default: the client's); `code_verifier` is the
+    /// PKCE verifier whose challenge step 1 sent (43 to 128 characters, RFC 7636).
+    #[pyo3(signature = (code, *, redirect_uri=None, code_verifier=None))]
+    fn exchange_code(
+        &self,
+        py: Python<'_>,
+        code: String,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
+        // Bad arguments are reported before anything is scheduled.
+        let grant = c
+            .code_grant(&code, redirect_uri.as_deref(), code_verifier.as_deref())
+            .map_err(|e| to_pyerr(py, e))?;
         dispatch(py, self.is_async, async move {
-            c.exchange_code(&code).await.map(Token::from)
+            c.exchange_code_grant(grant).await.map(Token::from)
         })
+    }
+
+    /// Logs the user in through their browser and returns the token (also kept by the
+    /// client and written to the token store).
+    ///
+    /// Listens on `http://localhost:PORT/callback` (127.0.0.1 only; `port=0` picks a free
+    /// port; a loopback `redirect_uri` given to the client is used as it is), opens the
+    /// authorization URL in the browser and always prints it to stderr, checks the `state`
+    /// that comes back, sends a PKCE challenge, and exchanges the code. `oob=True` (the
+    /// default in Jupyter, or when the port cannot be opened) asks for the code Procore shows
+    /// instead, with `input()`. Raises `OAuthError` when the user denies access, the state
+    /// does not match, or no answer comes within `timeout` seconds (`error="login_timeout"`).
+    #[pyo3(signature = (*, open_browser=None, oob=None, port=0, timeout=300.0))]
+    fn login(
+        slf: &Bound<'_, Self>,
+        #[pyo3(from_py_with = login_args::flag)] open_browser: Option<bool>,
+        #[pyo3(from_py_with = login_args::flag)] oob: Option<bool>,
+        #[pyo3(from_py_with = login_args::port)] port: u16,
+        #[pyo3(from_py_with = login_args::seconds)] timeout: f64,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let c = this.core(py)?;
+        let cfg = c.config();
+        // Both credentials are needed at the end of the flow: say so before the user logs in.
+        core::require_client_id(cfg.client_id.as_deref(), "login()")
+            .and_then(|_| core::require_client_secret(cfg.client_secret.as_ref(), "login()"))
+            .map_err(|e| to_pyerr(py, e))?;
+        let flow = py.import("procore._login")?.getattr(if this.is_async {
+            "login_async"
+        } else {
+            "login_sync"
+        })?;
+        let kw = PyDict::new(py);
+        kw.set_item("open_browser", open_browser)?;
+        kw.set_item("oob", oob)?;
+        kw.set_item("port", port)?;
+        kw.set_item("timeout", timeout)?;
+        kw.set_item("client_redirect_uri", &cfg.redirect_uri)?;
+        // Sync: runs the flow here and returns the Token. Async: returns the coroutine.
+        Ok(flow.call((slf,), Some(&kw))?.unbind())
     }
 
     /// A service-account token (client_credentials grant).
@@ -385,6 +456,66 @@ impl BaseClient {
                 )
             }
         })
+    }
+}
+
+/// The arguments of `login()`, with `procore.ConfigError` for anything wrong.
+mod login_args {
+    use pyo3::prelude::*;
+    use pyo3::types::{PyBool, PyFloat, PyInt};
+
+    use super::config_error;
+
+    pub fn flag(obj: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
+        if obj.is_none() {
+            Ok(None)
+        } else if obj.is_instance_of::<PyBool>() {
+            Ok(Some(obj.is_truthy()?))
+        } else {
+            Err(config_error(
+                obj.py(),
+                format!("login(): expected True, False or None, not {}", obj.repr()?),
+            ))
+        }
+    }
+
+    pub fn port(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
+        let bad = || -> PyResult<PyErr> {
+            Ok(config_error(
+                obj.py(),
+                format!(
+                    "login(): port must be an integer from 0 (any free port) to 65535, not {}",
+                    obj.repr()?
+                ),
+            ))
+        };
+        if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+            return Err(bad()?);
+        }
+        match obj.extract::<u16>() {
+            Ok(p) => Ok(p),
+            Err(_) => Err(bad()?),
+        }
+    }
+
+    pub fn seconds(obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let number = !obj.is_instance_of::<PyBool>()
+            && (obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>());
+        let value = if number {
+            obj.extract::<f64>().ok()
+        } else {
+            None
+        };
+        match value {
+            Some(t) if t.is_finite() && t > 0.0 => Ok(t),
+            _ => Err(config_error(
+                obj.py(),
+                format!(
+                    "login(): timeout must be a positive number of seconds, not {}",
+                    obj.repr()?
+                ),
+            )),
+        }
     }
 }
 
