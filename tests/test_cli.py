@@ -1124,3 +1124,55 @@ def test_readme_commands_parse_and_its_exit_codes_are_the_real_ones():
         assert args.command in _cli._COMMANDS, line
     table = dict(re.findall(r"^\| (\d+) \| (.+) \|$", readme_section("Command line"), re.M))
     assert {int(code) for code in table} == {code for code, _ in _cli.EXIT_CODES}
+
+
+def test_login_in_the_browser_through_the_loopback_redirect(fresh_server, cfg):
+    # The browser's part, played here: open the URL procore prints (the mock approves it),
+    # then follow Procore's redirect to http://localhost:PORT/callback with the code and state.
+    import urllib.request
+    from urllib.parse import parse_qs, urlencode, urlsplit
+
+    before = token_grants(fresh_server)["authorization_code"]
+    proc = subprocess.Popen(
+        PROCORE + ["login", "--no-browser", "--browser-timeout", "60"],
+        env=base_env(cfg, mock_env(fresh_server)),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # the URL is printed on stderr, the result too
+        text=True,
+    )
+    code = None
+    seen: List[str] = []
+    try:
+        url = None
+        while url is None:
+            line = proc.stdout.readline()
+            assert line, "procore login exited before printing the URL: " + "".join(seen)
+            seen.append(line)
+            m = re.search(r"(https://\S+/oauth/authorize\?\S+)", line)
+            if m:
+                url = m.group(1)
+        query = parse_qs(urlsplit(url).query)
+        redirect_uri = query["redirect_uri"][0]
+        assert re.fullmatch(r"http://(localhost|127\.0\.0\.1):\d+/callback", redirect_uri)
+        assert query["code_challenge_method"] == ["S256"]
+        state = query["state"][0]
+        code = fresh_server.approve(url)
+        browser = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with browser.open(
+            redirect_uri + "?" + urlencode({"code": code, "state": state}), timeout=30
+        ) as answer:
+            assert answer.status == 200
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    output = "".join(seen) + out
+    assert proc.returncode == 0, output
+    assert "Logged in as Joe Builder (joe.builder@acme.com)" in output
+    assert token_grants(fresh_server)["authorization_code"] == before + 1
+    assert json.loads((cfg / "token.json").read_text())["refresh_token"]
+    assert mode(cfg / "token.json") == 0o600
+    assert mode(cfg / "config.json") == 0o600
+    assert_no_secret([output], secrets_of(fresh_server, cfg) + [code])
