@@ -27,7 +27,7 @@ from typing import (
     type_check_only,
 )
 
-from typing_extensions import Self, disjoint_base
+from typing_extensions import Self, TypeAlias, disjoint_base
 
 from ._results import ResultList
 
@@ -56,6 +56,8 @@ _T_co = TypeVar("_T_co", covariant=True)
 _Path = Union[str, "os.PathLike[str]"]
 # A Procore id: a positive 64-bit integer, or a string of its digits.
 _Id = Union[int, str]
+# `company_id=`: None means the client's default company.
+_CompanyId = Optional[_Id]
 # Decoded JSON (dict, list, str, int, float, bool or None), as `json.loads` returns it.
 _JSON = Any
 # Query parameters: a dict (values str, int, float, bool, None, lists and nested dicts).
@@ -230,21 +232,25 @@ class Projects(Generic[_IO]):
     parameters (``per_page=50``, ``filters={"by_status": "Active"}``)."""
 
     @overload
-    def list(self: "Projects[_Sync]", company_id: Optional[_Id] = None, **filters: Any) -> ResultList[Project]:
+    def list(self: "Projects[_Sync]", company_id: _CompanyId = None, **filters: Any) -> ResultList[Project]:
         """Every project of a company (all pages)."""
     @overload
     def list(
-        self: "Projects[_Async]", company_id: Optional[_Id] = None, **filters: Any
+        self: "Projects[_Async]", company_id: _CompanyId = None, **filters: Any
     ) -> Awaitable[ResultList[Project]]:
         """Every project of a company (all pages)."""
     @overload
-    def get(self: "Projects[_Sync]", project_id: _Id, company_id: Optional[_Id] = None) -> Project:
+    def get(self: "Projects[_Sync]", project_id: _Id, company_id: _CompanyId = None) -> Project:
         """One project."""
     @overload
-    def get(self: "Projects[_Async]", project_id: _Id, company_id: Optional[_Id] = None) -> Awaitable[Project]:
+    def get(self: "Projects[_Async]", project_id: _Id, company_id: _CompanyId = None) -> Awaitable[Project]:
         """One project."""
-    def iter(self, company_id: Optional[_Id] = None, **filters: Any) -> PageIterator[_IO, Project]:
+    def iter(self, company_id: _CompanyId = None, **filters: Any) -> PageIterator[_IO, Project]:
         """Projects one at a time, fetched lazily with bounded memory (``for`` / ``async for``)."""
+
+# The `self` of a method whose result depends on the client: a sync client's, an async client's.
+_SyncClient: TypeAlias = "BaseClient[_Sync]"
+_AsyncClient: TypeAlias = "BaseClient[_Async]"
 
 @disjoint_base
 class BaseClient(Generic[_IO]):
@@ -253,87 +259,85 @@ class BaseClient(Generic[_IO]):
     def authorization_url(self, state: Optional[str] = None) -> str:
         """Step 1 of the OAuth flow: the URL where the user approves the app."""
     @overload
-    def exchange_code(self: "BaseClient[_Sync]", code: str) -> Token:
+    def exchange_code(self: _SyncClient, code: str) -> Token:
         """Step 2: trades the code the user got for a token (``authorization_code`` grant)."""
     @overload
-    def exchange_code(self: "BaseClient[_Async]", code: str) -> Awaitable[Token]:
+    def exchange_code(self: _AsyncClient, code: str) -> Awaitable[Token]:
         """Step 2: trades the code the user got for a token (``authorization_code`` grant)."""
     @overload
-    def client_credentials(self: "BaseClient[_Sync]") -> Token:
+    def client_credentials(self: _SyncClient) -> Token:
         """A token for a service account (``client_credentials`` grant)."""
     @overload
-    def client_credentials(self: "BaseClient[_Async]") -> Awaitable[Token]:
+    def client_credentials(self: _AsyncClient) -> Awaitable[Token]:
         """A token for a service account (``client_credentials`` grant)."""
     @overload
-    def refresh(self: "BaseClient[_Sync]") -> Token:
+    def refresh(self: _SyncClient) -> Token:
         """A new token from the refresh token (also done automatically)."""
     @overload
-    def refresh(self: "BaseClient[_Async]") -> Awaitable[Token]:
+    def refresh(self: _AsyncClient) -> Awaitable[Token]:
         """A new token from the refresh token (also done automatically)."""
     @overload
-    def revoke(self: "BaseClient[_Sync]") -> None:
+    def revoke(self: _SyncClient) -> None:
         """Revokes the token."""
     @overload
-    def revoke(self: "BaseClient[_Async]") -> Awaitable[None]:
+    def revoke(self: _AsyncClient) -> Awaitable[None]:
         """Revokes the token."""
     @overload
-    def me(self: "BaseClient[_Sync]") -> Me:
+    def me(self: _SyncClient) -> Me:
         """Step 3: the user the token belongs to."""
     @overload
-    def me(self: "BaseClient[_Async]") -> Awaitable[Me]:
+    def me(self: _AsyncClient) -> Awaitable[Me]:
         """Step 3: the user the token belongs to."""
     @overload
-    def get(self: "BaseClient[_Sync]", path: str, params: _Params = None, *, company_id: Optional[_Id] = None) -> _JSON:
-        """``GET`` any endpoint (``path`` relative to the API host); the decoded JSON."""
+    def get(self: _SyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None) -> _JSON:
+        """``GET`` any endpoint (``path`` relative to the API host): the decoded JSON."""
     @overload
     def get(
-        self: "BaseClient[_Async]", path: str, params: _Params = None, *, company_id: Optional[_Id] = None
+        self: _AsyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None
     ) -> Awaitable[_JSON]:
-        """``GET`` any endpoint (``path`` relative to the API host); the decoded JSON."""
+        """``GET`` any endpoint (``path`` relative to the API host): the decoded JSON."""
     @overload
     def post(
-        self: "BaseClient[_Sync]", path: str, json: _JSON = None, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
     ) -> _JSON: ...
     @overload
     def post(
-        self: "BaseClient[_Async]", path: str, json: _JSON = None, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
     ) -> Awaitable[_JSON]: ...
     @overload
     def put(
-        self: "BaseClient[_Sync]", path: str, json: _JSON = None, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
     ) -> _JSON: ...
     @overload
     def put(
-        self: "BaseClient[_Async]", path: str, json: _JSON = None, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
     ) -> Awaitable[_JSON]: ...
     @overload
     def patch(
-        self: "BaseClient[_Sync]", path: str, json: _JSON = None, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
     ) -> _JSON: ...
     @overload
     def patch(
-        self: "BaseClient[_Async]", path: str, json: _JSON = None, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
     ) -> Awaitable[_JSON]: ...
     @overload
-    def delete(
-        self: "BaseClient[_Sync]", path: str, *, params: _Params = None, company_id: Optional[_Id] = None
-    ) -> _JSON: ...
+    def delete(self: _SyncClient, path: str, *, params: _Params = None, company_id: _CompanyId = None) -> _JSON: ...
     @overload
     def delete(
-        self: "BaseClient[_Async]", path: str, *, params: _Params = None, company_id: Optional[_Id] = None
+        self: _AsyncClient, path: str, *, params: _Params = None, company_id: _CompanyId = None
     ) -> Awaitable[_JSON]: ...
     @overload
     def paginate(
-        self: "BaseClient[_Sync]", path: str, params: _Params = None, *, company_id: Optional[_Id] = None
+        self: _SyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None
     ) -> ResultList[Dict[str, Any]]:
         """Every page of a list endpoint, its records in one list."""
     @overload
     def paginate(
-        self: "BaseClient[_Async]", path: str, params: _Params = None, *, company_id: Optional[_Id] = None
+        self: _AsyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None
     ) -> Awaitable[ResultList[Dict[str, Any]]]:
         """Every page of a list endpoint, its records in one list."""
     def iter_pages(
-        self, path: str, params: _Params = None, *, company_id: Optional[_Id] = None
+        self, path: str, params: _Params = None, *, company_id: _CompanyId = None
     ) -> PageIterator[_IO, ResultList[Dict[str, Any]]]:
         """The pages of a list endpoint, lazily, each a ``ResultList`` of dicts."""
     @property

@@ -23,7 +23,7 @@ from procore.testing import MockServer
 
 
 def sync_client(client: Client) -> None:
-    reveal_type(client.projects.list(company_id=1)[0].company.id)  # reveal: int builtins.int
+    reveal_type(client.projects.list(company_id=1)[0].company.id)  # reveal: int int
     projects = client.projects.list(company_id=1, per_page=100)
     assert_type(projects, ResultList[Project])
     assert_type(client.projects.list(company_id="1")[0].company.id, int)
@@ -209,20 +209,25 @@ def exceptions(client: Client) -> List[Exception]:
 
 
 async def mistakes(client: Client, aclient: AsyncClient) -> None:
+    # Wrong or missing arguments.
     client.projects.get()  # type-error: reportCallIssue call-arg
     Client(timeout="x")  # type-error: reportArgumentType arg-type
     Client(environment="prod")  # type-error: reportArgumentType arg-type
+    client.paginate("/rest/v1.0/projects", params=[("page", 1)])  # type-error: reportArgumentType arg-type
+    # Fields a model does not name are read as `record["field"]`, so a misspelling is caught.
     client.me().nonexistent_attr  # type-error: reportAttributeAccessIssue attr-defined
+    # Optional fields are Optional.
     client.me().name.upper()  # type-error: reportOptionalMemberAccess union-attr
+    # Sync and async do not mix: a forgotten `await`, an `await` too many, the wrong `for`.
     aclient.me().id  # type-error: reportAttributeAccessIssue attr-defined
     await client.me()  # type-error: reportGeneralTypeIssues misc
     for _ in aclient.projects.iter():  # type-error: reportGeneralTypeIssues misc
         pass
     async for _ in client.projects.iter():  # type-error: reportGeneralTypeIssues misc
         pass
+    # The awaitables are asyncio futures, not coroutines: `create_task` refuses them at runtime.
     asyncio.create_task(aclient.me())  # type-error: reportArgumentType arg-type
-    timeout: procore.APIError = procore.APITimeoutError("slow")  # type-error: reportAssignmentType assignment
-    client.paginate("/rest/v1.0/projects", params=[("page", 1)])  # type-error: reportArgumentType arg-type
-    del timeout
-    hash(client.me())  # type-error: reportOptionalCall -
+    # A timeout is a connection error, not an API (status) error.
+    _wrong: procore.APIError = procore.APITimeoutError("slow")  # type-error: reportAssignmentType assignment
+    # Models are compared by value and unhashable (mypy does not check hashability).
     {client.projects.get(1)}  # type-error: reportUnhashable -
