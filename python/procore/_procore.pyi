@@ -85,7 +85,8 @@ class Token:
         token_type: str = ...,
         expires_in: Optional[int] = None,
         created_at: Optional[int] = None,
-    ) -> Self: ...
+    ) -> Self:
+        """``token_type`` defaults to ``"bearer"``."""
     @staticmethod
     def from_dict(data: Dict[str, Any]) -> "Token":
         """Builds a token from a dict (as ``to_dict()`` returns it, or Procore's token response)."""
@@ -386,7 +387,10 @@ class Client(BaseClient[_Sync]):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
-    ) -> Self: ...
+    ) -> Self:
+        """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
+        ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
+        here because the extension's own signature does not carry string defaults."""
     def close(self) -> None:
         """Closes the client: its connections are dropped and later calls raise."""
     def __enter__(self) -> Self: ...
@@ -415,7 +419,10 @@ class AsyncClient(BaseClient[_Async]):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
-    ) -> Self: ...
+    ) -> Self:
+        """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
+        ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
+        here because the extension's own signature does not carry string defaults."""
     def close(self) -> Awaitable[None]:
         """Closes the client (awaitable)."""
     def aclose(self) -> Awaitable[None]:
