@@ -1,30 +1,95 @@
-"""Type stubs of the compiled core, ``procore._procore``."""
+"""Type stubs of the compiled core, ``procore._procore``.
+
+Checked against the built extension by ``python -m mypy.stubtest`` (tests/test_typing.py).
+
+One runtime class serves both clients: ``Client`` and ``AsyncClient`` share ``BaseClient``,
+``Companies``, ``Projects`` and ``PageIterator``, and a flag chosen at construction decides
+whether a call blocks or returns an awaitable. The stubs make that flag a type parameter,
+``_Sync`` or ``_Async``, so each client's methods have exact types: ``client.me()`` is a ``Me``
+on a ``Client`` and an ``Awaitable[Me]`` on an ``AsyncClient``. A method whose result depends on
+the flag is an overload pair, the sync one first; both carry the same parameters.
+"""
 
 import os
-from typing import Any, Awaitable, Dict, List, Literal, Mapping, Optional, Union
+from typing import (
+    Any,
+    Awaitable,
+    ClassVar,
+    Dict,
+    Generic,
+    List,
+    Literal,
+    Optional,
+    TypeVar,
+    Union,
+    final,
+    overload,
+    type_check_only,
+)
+
+from typing_extensions import Self, TypeAlias, disjoint_base
 
 from ._results import ResultList
 
+__all__ = [
+    "BaseClient",
+    "Client",
+    "AsyncClient",
+    "Companies",
+    "Projects",
+    "PageIterator",
+    "Token",
+    "Me",
+    "Company",
+    "Project",
+    "__version__",
+    "MockServer",
+    "_complete_future",
+    "_drain_deliveries",
+]
+
 __version__: str
 
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
 _Path = Union[str, "os.PathLike[str]"]
+# A Procore id: a positive 64-bit integer, or a string of its digits.
 _Id = Union[int, str]
+# `company_id=`: None means the client's default company.
+_CompanyId = Optional[_Id]
+# Decoded JSON (dict, list, str, int, float, bool or None), as `json.loads` returns it.
 _JSON = Any
+# Query parameters: a dict (values str, int, float, bool, None, lists and nested dicts).
+_Params = Optional[Dict[str, Any]]
 _Environment = Literal["production", "sandbox", "monthly"]
 
+@type_check_only
+class _Sync:
+    """Type parameter of what a ``Client`` hands out: calls block and return their result."""
+
+@type_check_only
+class _Async:
+    """Type parameter of what an ``AsyncClient`` hands out: calls return awaitables."""
+
+_IO = TypeVar("_IO", _Sync, _Async)
+
+@final
 class Token:
     """An OAuth 2.0 token. Its repr never shows the token values."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         access_token: str,
         refresh_token: Optional[str] = None,
-        token_type: str = "bearer",
+        token_type: str = ...,
         expires_in: Optional[int] = None,
         created_at: Optional[int] = None,
-    ) -> None: ...
+    ) -> Self:
+        """``token_type`` defaults to ``"bearer"``."""
     @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> "Token": ...
+    def from_dict(data: Dict[str, Any]) -> "Token":
+        """Builds a token from a dict (as ``to_dict()`` returns it, or Procore's token response)."""
     @property
     def access_token(self) -> str: ...
     @property
@@ -44,19 +109,32 @@ class Token:
     def expired(self) -> bool: ...
     def to_dict(self) -> Dict[str, Any]:
         """Every field, token values included."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    # Unhashable at runtime (compared by value), as typeshed spells it.
+    __hash__: ClassVar[None]  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleMethodOverride]
 
+@type_check_only
 class _Model:
-    def __init__(self, data: Mapping[str, Any]) -> None: ...
+    """What every model has (stub only: at runtime each model is its own class).
+
+    Fields the class does not name are read with ``record["field"]`` (or ``to_dict()``). At
+    runtime they are attributes too, but the stubs leave ``__getattr__`` out so that a misspelt
+    attribute is a type error instead of an ``Any``.
+    """
+
+    def __new__(cls, data: Dict[str, Any]) -> Self:
+        """Builds the model from a dict (as ``to_dict()`` returns it)."""
     @property
     def id(self) -> int: ...
     def to_dict(self) -> Dict[str, Any]:
         """Every field the server sent, unknown ones included."""
-    def __getattr__(self, name: str) -> Any: ...
-    def __getitem__(self, key: str) -> Any: ...
-    def __contains__(self, key: str) -> bool: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    def __contains__(self, key: str, /) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    # Unhashable at runtime (compared by value), as typeshed spells it.
+    __hash__: ClassVar[None]  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleMethodOverride]
 
+@final
 class Me(_Model):
     """``GET /rest/v1.0/me``: the user the token belongs to."""
 
@@ -65,7 +143,10 @@ class Me(_Model):
     @property
     def name(self) -> Optional[str]: ...
 
+@final
 class Company(_Model):
+    """A company (``GET /rest/v1.0/companies``)."""
+
     @property
     def name(self) -> Optional[str]: ...
     @property
@@ -73,7 +154,10 @@ class Company(_Model):
     @property
     def logo_url(self) -> Optional[str]: ...
 
+@final
 class Project(_Model):
+    """A project (``GET /rest/v1.0/projects``)."""
+
     @property
     def name(self) -> Optional[str]: ...
     @property
@@ -111,43 +195,203 @@ class Project(_Model):
     @property
     def origin_data(self) -> Optional[str]: ...
     @property
-    def company(self) -> Optional[Company]: ...
+    def company(self) -> Company:
+        """The project's company (``project.company.id``). Procore sends it with every project;
+        a record without one has no ``company`` attribute (``AttributeError``), and one that is
+        not a company record (``null``, no integer ``id``) raises ``ProcoreError``."""
 
-class Companies:
-    """``client.companies``. On an ``AsyncClient`` the methods return awaitables."""
+@final
+class PageIterator(Generic[_IO, _T_co]):
+    """Lazy records (or pages) of a list endpoint, fetched ahead: ``for`` on a ``Client``,
+    ``async for`` on an ``AsyncClient``. Either way it is usable as ``Iterator[T]`` or
+    ``AsyncIterator[T]``."""
 
-    def list(self, *, progress: Optional[bool] = None) -> Any:
-        """Every company the user can see (all pages). ``progress``: a progress bar for a
-        long pull: ``None`` (default) in a terminal or notebook, ``True`` always, ``False``
-        never."""
-    def iter(self) -> "PageIterator": ...
+    def __iter__(self: "PageIterator[_Sync, _T]") -> "PageIterator[_Sync, _T]": ...
+    def __next__(self: "PageIterator[_Sync, _T]") -> _T: ...
+    def __aiter__(self: "PageIterator[_Async, _T]") -> "PageIterator[_Async, _T]": ...
+    def __anext__(self: "PageIterator[_Async, _T]") -> Awaitable[_T]: ...
+    @property
+    def total(self) -> Optional[int]:
+        """The record count the server announced (``Total``), once the first page has arrived."""
 
-class Projects:
-    """``client.projects``. On an ``AsyncClient`` the methods return awaitables."""
+@final
+class Companies(Generic[_IO]):
+    """``client.companies``."""
 
+    @overload
+    def list(self: "Companies[_Sync]", *, progress: Optional[bool] = None) -> ResultList[Company]:
+        """Every company the user can see (all pages)."""
+    @overload
+    def list(self: "Companies[_Async]", *, progress: Optional[bool] = None) -> Awaitable[ResultList[Company]]:
+        """Every company the user can see (all pages)."""
+    def iter(self) -> PageIterator[_IO, Company]:
+        """Companies one at a time, fetched lazily (``for`` / ``async for``)."""
+
+@final
+class Projects(Generic[_IO]):
+    """``client.projects``. Extra keyword arguments of ``list`` and ``iter`` become query
+    parameters (``per_page=50``, ``filters={"by_status": "Active"}``)."""
+
+    @overload
     def list(
-        self, company_id: Optional[_Id] = None, *, progress: Optional[bool] = None, **filters: Any
-    ) -> Any:
-        """Every project of a company (all pages); extra keyword arguments become query
-        parameters. ``progress`` as for ``companies.list()``."""
-    def get(self, project_id: _Id, company_id: Optional[_Id] = None) -> Any: ...
-    def iter(self, company_id: Optional[_Id] = None, **filters: Any) -> "PageIterator": ...
+        self: "Projects[_Sync]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, **filters: Any
+    ) -> ResultList[Project]:
+        """Every project of a company (all pages)."""
+    @overload
+    def list(
+        self: "Projects[_Async]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, **filters: Any
+    ) -> Awaitable[ResultList[Project]]:
+        """Every project of a company (all pages)."""
+    @overload
+    def get(self: "Projects[_Sync]", project_id: _Id, company_id: _CompanyId = None) -> Project:
+        """One project."""
+    @overload
+    def get(self: "Projects[_Async]", project_id: _Id, company_id: _CompanyId = None) -> Awaitable[Project]:
+        """One project."""
+    def iter(self, company_id: _CompanyId = None, **filters: Any) -> PageIterator[_IO, Project]:
+        """Projects one at a time, fetched lazily with bounded memory (``for`` / ``async for``)."""
 
-class BaseClient:
+# The `self` of a method whose result depends on the client: a sync client's, an async client's.
+_SyncClient: TypeAlias = "BaseClient[_Sync]"
+_AsyncClient: TypeAlias = "BaseClient[_Async]"
+
+@disjoint_base
+class BaseClient(Generic[_IO]):
+    """What ``Client`` and ``AsyncClient`` share. Not instantiable: use one of them."""
+
     def authorization_url(
-        self,
-        state: Optional[str] = None,
-        *,
-        redirect_uri: Optional[str] = None,
-        code_challenge: Optional[str] = None,
+        self, state: Optional[str] = None, *, redirect_uri: Optional[str] = None, code_challenge: Optional[str] = None
     ) -> str:
-        """Step 1: the URL where the user approves the app. ``redirect_uri`` overrides the
-        client's (the OOB URN, http on localhost / 127.0.0.1 / [::1], or https);
-        ``code_challenge`` adds PKCE with ``code_challenge_method=S256``."""
+        """Step 1 of the OAuth flow: the URL where the user approves the app. ``code_challenge`` (PKCE,
+        S256) adds ``code_challenge_method=S256``."""
+    @overload
+    def exchange_code(
+        self: _SyncClient, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
+    ) -> Token:
+        """Step 2: trades the code the user got for a token (``authorization_code`` grant)."""
+    @overload
+    def exchange_code(
+        self: _AsyncClient, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
+    ) -> Awaitable[Token]:
+        """Step 2: trades the code the user got for a token (``authorization_code`` grant)."""
+    @overload
+    def login(
+        self: _SyncClient,
+        *,
+        open_browser: Optional[bool] = None,
+        oob: Optional[bool] = None,
+        port: int = 0,
+        timeout: float = 300.0,
+    ) -> Token:
+        """The whole authorization-code flow: browser and loopback redirect (state, PKCE S256),
+        or pasting the code (``oob``; the default in notebooks)."""
+    @overload
+    def login(
+        self: _AsyncClient,
+        *,
+        open_browser: Optional[bool] = None,
+        oob: Optional[bool] = None,
+        port: int = 0,
+        timeout: float = 300.0,
+    ) -> Awaitable[Token]:
+        """The whole authorization-code flow: browser and loopback redirect (state, PKCE S256),
+        or pasting the code (``oob``; the default in notebooks)."""
+    @overload
+    def client_credentials(self: _SyncClient) -> Token:
+        """A token for a service account (``client_credentials`` grant)."""
+    @overload
+    def client_credentials(self: _AsyncClient) -> Awaitable[Token]:
+        """A token for a service account (``client_credentials`` grant)."""
+    @overload
+    def refresh(self: _SyncClient) -> Token:
+        """A new token from the refresh token (also done automatically)."""
+    @overload
+    def refresh(self: _AsyncClient) -> Awaitable[Token]:
+        """A new token from the refresh token (also done automatically)."""
+    @overload
+    def revoke(self: _SyncClient) -> None:
+        """Revokes the token."""
+    @overload
+    def revoke(self: _AsyncClient) -> Awaitable[None]:
+        """Revokes the token."""
+    @overload
+    def me(self: _SyncClient) -> Me:
+        """Step 3: the user the token belongs to."""
+    @overload
+    def me(self: _AsyncClient) -> Awaitable[Me]:
+        """Step 3: the user the token belongs to."""
+    @overload
+    def get(self: _SyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None) -> _JSON:
+        """``GET`` any endpoint (``path`` relative to the API host): the decoded JSON."""
+    @overload
+    def get(
+        self: _AsyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None
+    ) -> Awaitable[_JSON]:
+        """``GET`` any endpoint (``path`` relative to the API host): the decoded JSON."""
+    @overload
+    def post(
+        self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> _JSON: ...
+    @overload
+    def post(
+        self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> Awaitable[_JSON]: ...
+    @overload
+    def put(
+        self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> _JSON: ...
+    @overload
+    def put(
+        self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> Awaitable[_JSON]: ...
+    @overload
+    def patch(
+        self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> _JSON: ...
+    @overload
+    def patch(
+        self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> Awaitable[_JSON]: ...
+    @overload
+    def delete(self: _SyncClient, path: str, *, params: _Params = None, company_id: _CompanyId = None) -> _JSON: ...
+    @overload
+    def delete(
+        self: _AsyncClient, path: str, *, params: _Params = None, company_id: _CompanyId = None
+    ) -> Awaitable[_JSON]: ...
+    @overload
+    def paginate(
+        self: _SyncClient,
+        path: str,
+        params: _Params = None,
+        *,
+        company_id: _CompanyId = None,
+        progress: Optional[bool] = None,
+    ) -> ResultList[Dict[str, Any]]:
+        """Every page of a list endpoint, its records in one list."""
+    @overload
+    def paginate(
+        self: _AsyncClient,
+        path: str,
+        params: _Params = None,
+        *,
+        company_id: _CompanyId = None,
+        progress: Optional[bool] = None,
+    ) -> Awaitable[ResultList[Dict[str, Any]]]:
+        """Every page of a list endpoint, its records in one list."""
+    def iter_pages(
+        self, path: str, params: _Params = None, *, company_id: _CompanyId = None
+    ) -> PageIterator[_IO, ResultList[Dict[str, Any]]]:
+        """The pages of a list endpoint, lazily, each a ``ResultList`` of dicts."""
     @property
-    def token(self) -> Optional[Token]: ...
+    def companies(self) -> Companies[_IO]: ...
     @property
-    def rate_limit(self) -> Optional[Dict[str, Any]]: ...
+    def projects(self) -> Projects[_IO]: ...
+    @property
+    def token(self) -> Optional[Token]:
+        """The current token, if any."""
+    @property
+    def rate_limit(self) -> Optional[Dict[str, Any]]:
+        """The rate-limit headers of the last answer (``limit``, ``remaining``, ``reset``)."""
     @property
     def environment(self) -> str: ...
     @property
@@ -160,28 +404,22 @@ class BaseClient:
     def company_id(self) -> Optional[int]: ...
     @property
     def closed(self) -> bool: ...
-    @property
-    def companies(self) -> Companies: ...
-    @property
-    def projects(self) -> Projects: ...
-    def iter_pages(
-        self, path: str, params: Optional[Mapping[str, Any]] = None, *, company_id: Optional[_Id] = None
-    ) -> "PageIterator": ...
 
-class Client(BaseClient):
+@final
+class Client(BaseClient[_Sync]):
     """The sync client. Calls block with the GIL released and stay interruptible (Ctrl-C)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
         *,
-        environment: _Environment = "production",
+        environment: _Environment = ...,
         base_url: Optional[str] = None,
         login_url: Optional[str] = None,
-        redirect_uri: str = "urn:ietf:wg:oauth:2.0:oob",
+        redirect_uri: str = ...,
         access_token: Optional[str] = None,
-        token: Union[Token, Mapping[str, Any], None] = None,
+        token: Union[Token, Dict[str, Any], None] = None,
         token_store: Optional[_Path] = None,
         company_id: Optional[_Id] = None,
         ca_cert: Optional[_Path] = None,
@@ -190,86 +428,30 @@ class Client(BaseClient):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
-    ) -> None: ...
-    def exchange_code(
-        self, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
-    ) -> Token:
-        """Step 2: trades the code for a token (kept by the client and its token store).
-        ``redirect_uri`` is step 1's (default: the client's); ``code_verifier`` is the PKCE
-        verifier (43 to 128 characters of RFC 7636's alphabet)."""
-    def login(
-        self,
-        *,
-        open_browser: Optional[bool] = None,
-        oob: Optional[bool] = None,
-        port: int = 0,
-        timeout: float = 300.0,
-    ) -> Token:
-        """Logs the user in through the browser (loopback redirect to
-        ``http://localhost:PORT/callback``, state and PKCE checked) or, with ``oob=True`` (the
-        default in Jupyter), by pasting the code Procore shows. Raises ``OAuthError`` when
-        access is denied, the state does not match, or the browser does not come back within
-        ``timeout`` seconds (``error == "login_timeout"``)."""
-    def client_credentials(self) -> Token: ...
-    def refresh(self) -> Token: ...
-    def revoke(self) -> None: ...
-    def me(self) -> Me: ...
-    def get(
-        self, path: str, params: Optional[Mapping[str, Any]] = None, *, company_id: Optional[_Id] = None
-    ) -> _JSON: ...
-    def post(
-        self,
-        path: str,
-        json: _JSON = None,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        company_id: Optional[_Id] = None,
-    ) -> _JSON: ...
-    def put(
-        self,
-        path: str,
-        json: _JSON = None,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        company_id: Optional[_Id] = None,
-    ) -> _JSON: ...
-    def patch(
-        self,
-        path: str,
-        json: _JSON = None,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        company_id: Optional[_Id] = None,
-    ) -> _JSON: ...
-    def delete(
-        self, path: str, *, params: Optional[Mapping[str, Any]] = None, company_id: Optional[_Id] = None
-    ) -> _JSON: ...
-    def paginate(
-        self,
-        path: str,
-        params: Optional[Mapping[str, Any]] = None,
-        *,
-        company_id: Optional[_Id] = None,
-        progress: Optional[bool] = None,
-    ) -> ResultList[Dict[str, Any]]: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> "Client": ...
-    def __exit__(self, *args: object) -> bool: ...
+    ) -> Self:
+        """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
+        ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
+        here because the extension's own signature does not carry string defaults."""
+    def close(self) -> None:
+        """Closes the client: its connections are dropped and later calls raise."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *args: object) -> Literal[False]: ...
 
-class AsyncClient(BaseClient):
+@final
+class AsyncClient(BaseClient[_Async]):
     """The async client: I/O methods return awaitables; works inside a running loop."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
         *,
-        environment: _Environment = "production",
+        environment: _Environment = ...,
         base_url: Optional[str] = None,
         login_url: Optional[str] = None,
-        redirect_uri: str = "urn:ietf:wg:oauth:2.0:oob",
+        redirect_uri: str = ...,
         access_token: Optional[str] = None,
-        token: Union[Token, Mapping[str, Any], None] = None,
+        token: Union[Token, Dict[str, Any], None] = None,
         token_store: Optional[_Path] = None,
         company_id: Optional[_Id] = None,
         ca_cert: Optional[_Path] = None,
@@ -278,84 +460,23 @@ class AsyncClient(BaseClient):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
-    ) -> None: ...
-    def exchange_code(
-        self, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
-    ) -> Awaitable[Token]: ...
-    def login(
-        self,
-        *,
-        open_browser: Optional[bool] = None,
-        oob: Optional[bool] = None,
-        port: int = 0,
-        timeout: float = 300.0,
-    ) -> Awaitable[Token]:
-        """``Client.login()``, awaitable. In out-of-band mode (the default in Jupyter) the code
-        is read with ``input()``."""
-    def client_credentials(self) -> Awaitable[Token]: ...
-    def refresh(self) -> Awaitable[Token]: ...
-    def revoke(self) -> Awaitable[None]: ...
-    def me(self) -> Awaitable[Me]: ...
-    def get(
-        self, path: str, params: Optional[Mapping[str, Any]] = None, *, company_id: Optional[_Id] = None
-    ) -> Awaitable[_JSON]: ...
-    def post(
-        self,
-        path: str,
-        json: _JSON = None,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        company_id: Optional[_Id] = None,
-    ) -> Awaitable[_JSON]: ...
-    def put(
-        self,
-        path: str,
-        json: _JSON = None,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        company_id: Optional[_Id] = None,
-    ) -> Awaitable[_JSON]: ...
-    def patch(
-        self,
-        path: str,
-        json: _JSON = None,
-        *,
-        params: Optional[Mapping[str, Any]] = None,
-        company_id: Optional[_Id] = None,
-    ) -> Awaitable[_JSON]: ...
-    def delete(
-        self, path: str, *, params: Optional[Mapping[str, Any]] = None, company_id: Optional[_Id] = None
-    ) -> Awaitable[_JSON]: ...
-    def paginate(
-        self,
-        path: str,
-        params: Optional[Mapping[str, Any]] = None,
-        *,
-        company_id: Optional[_Id] = None,
-        progress: Optional[bool] = None,
-    ) -> Awaitable[ResultList[Dict[str, Any]]]: ...
-    def close(self) -> Awaitable[None]: ...
-    def aclose(self) -> Awaitable[None]: ...
-    async def __aenter__(self) -> "AsyncClient": ...
-    async def __aexit__(self, *args: object) -> bool: ...
+    ) -> Self:
+        """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
+        ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
+        here because the extension's own signature does not carry string defaults."""
+    def close(self) -> Awaitable[None]:
+        """Closes the client (awaitable)."""
+    def aclose(self) -> Awaitable[None]:
+        """Same as ``close()``."""
+    def __aenter__(self) -> Awaitable[Self]: ...
+    def __aexit__(self, *args: object) -> Awaitable[Literal[False]]: ...
 
-class PageIterator:
-    """Lazy pages or records of a list endpoint: ``for`` on a Client, ``async for`` on an
-    AsyncClient."""
-
-    def __iter__(self) -> "PageIterator": ...
-    def __next__(self) -> Any: ...
-    def __aiter__(self) -> "PageIterator": ...
-    def __anext__(self) -> Awaitable[Any]: ...
-    @property
-    def total(self) -> Optional[int]:
-        """The record count the server announced, once the first page has arrived."""
-
+@final
 class MockServer:
     """The mock Procore server's core; use ``procore.testing.MockServer``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
@@ -365,7 +486,7 @@ class MockServer:
         code_lifetime: int = 600,
         default_per_page: int = 100,
         max_per_page: int = 300,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def base_url(self) -> str: ...
     @property
@@ -399,3 +520,9 @@ class MockServer:
     def requests(self) -> List[Dict[str, Any]]: ...
     def reset_stats(self) -> None: ...
     def close(self) -> None: ...
+
+def _complete_future(fut: Any, ok: bool, value: Any) -> None:
+    """Runs on the event loop's thread: completes an asyncio future unless it was cancelled."""
+
+def _drain_deliveries() -> None:
+    """The ``atexit`` hook: stops delivering results and waits for those under way."""

@@ -214,9 +214,19 @@ model! {
 }
 
 impl Project {
-    /// The project's company (`{id, name}`), when the server sent one.
-    pub fn company_record(&self) -> Option<Company> {
-        self.company().and_then(|v| Company::from_value(v).ok())
+    /// The project's company (`{id, name}`): `None` when the record has no `company` field,
+    /// an error when the field is not a company record (`null`, not an object, no integer
+    /// `id`). Procore sends it with every project.
+    pub fn company_record(&self) -> Result<Option<Company>> {
+        match self.get("company") {
+            None => Ok(None),
+            Some(v) => Company::from_value(v).map(Some).map_err(|e| {
+                Error::Decode(format!(
+                    "project {}: \"company\" is not a company record ({e})",
+                    self.id
+                ))
+            }),
+        }
     }
 }
 
@@ -246,7 +256,7 @@ mod tests {
         assert_eq!(p.latitude(), Some(34.385045633646));
         assert_eq!(p.project_number(), None);
         assert_eq!(p.active(), Some(true));
-        let c = p.company_record().unwrap();
+        let c = p.company_record().unwrap().unwrap();
         assert_eq!(c.id(), 4_000_000_000_001);
         assert_eq!(c.name().as_deref(), Some("My Construction Company"));
         assert_eq!(p.get("custom_field"), Some(json!({"x": 1})));
@@ -258,6 +268,23 @@ mod tests {
         );
         assert_eq!(p.get("absent"), None);
         assert_eq!(Value::Object(p.to_map()), project());
+    }
+
+    #[test]
+    fn company_of_a_project_is_a_company_or_absent() {
+        let without = Project::from_value(json!({"id": 7, "name": "x"})).unwrap();
+        assert!(without.company_record().unwrap().is_none());
+        for bad in [
+            json!(null),
+            json!("Acme"),
+            json!({"name": "Acme"}),
+            json!({"id": "4"}),
+        ] {
+            let p = Project::from_value(json!({"id": 7, "company": bad})).unwrap();
+            let e = p.company_record().unwrap_err();
+            assert!(matches!(e, Error::Decode(_)), "{e:?}");
+            assert!(e.to_string().starts_with("project 7: \"company\""), "{e}");
+        }
     }
 
     #[test]

@@ -131,10 +131,18 @@ py_model!(
     ],
     repr: [name],
     extra: {
-        /// The project's company (`project.company.id`).
+        /// The project's company (`project.company.id`). Procore sends it with every project;
+        /// a record without one has no `company` attribute, and one whose `company` is not a
+        /// company record raises `ProcoreError`. Never None: the stubs promise a `Company`.
         #[getter]
-        fn company(&self) -> Option<Company> {
-            self.inner.company_record().map(Company::from)
+        fn company(&self, py: Python<'_>) -> PyResult<Company> {
+            match self.inner.company_record() {
+                Ok(Some(c)) => Ok(Company::from(c)),
+                Ok(None) => Err(PyAttributeError::new_err(
+                    "'Project' object has no attribute 'company'",
+                )),
+                Err(e) => Err(to_pyerr(py, e)),
+            }
         }
     }
 );
