@@ -533,3 +533,21 @@ def test_scripts_logging_from_the_async_client_exit_cleanly(server):
             assert proc.stdout.strip() == "ok"
             assert "DEBUG:procore.http:GET /rest/v1.0/me 200" in proc.stderr
     assert codes == [0] * 30, f"exit codes other than 0: {sorted(set(codes) - {0})}"
+
+
+def test_ctrl_c_in_a_handler_interrupts_the_sync_call(client, logs):
+    class Interrupted(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            raise KeyboardInterrupt
+
+    http = logging.getLogger("procore.http")
+    handler = Interrupted()
+    http.addHandler(handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            client.me()
+            # The interrupt is raised again as a signal: by the call, or right after it.
+            for _ in range(100_000):
+                pass
+    finally:
+        http.removeHandler(handler)

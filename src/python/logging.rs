@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use log::kv::{self, Key, Value, VisitSource};
 use log::{Level, LevelFilter, Log, Metadata, Record};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
@@ -95,8 +96,14 @@ impl Log for Bridge {
         if !STOPPED.load(Ordering::SeqCst) {
             Python::attach(|py| {
                 let earlier = PyErr::take(py);
-                if let Err(e) = emit(py, record) {
-                    e.write_unraisable(py, None);
+                match emit(py, record) {
+                    Ok(()) => {}
+                    // Ctrl-C landed in a handler (on the main thread, where a sync call logs):
+                    // raise it again as a signal, for the call's next check to see.
+                    Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => unsafe {
+                        pyo3::ffi::PyErr_SetInterrupt();
+                    },
+                    Err(e) => e.write_unraisable(py, None),
                 }
                 if let Some(e) = earlier {
                     e.restore(py);
