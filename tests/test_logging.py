@@ -71,15 +71,15 @@ def every_record() -> Iterator[Collect]:
 
 def check_request_line(r: logging.LogRecord, method: str, path: str, status: int, attempt: int):
     assert r.name == "procore.http" and r.levelno == logging.DEBUG
-    assert r.method == method  # type: ignore[attr-defined]
-    assert r.path == path  # type: ignore[attr-defined]
-    assert r.status_code == status  # type: ignore[attr-defined]
-    assert r.attempt == attempt  # type: ignore[attr-defined]
-    assert isinstance(r.duration_ms, float) and r.duration_ms >= 0  # type: ignore[attr-defined]
-    assert HEX32.match(r.request_id)  # type: ignore[attr-defined]
+    assert r.method == method
+    assert r.path == path
+    assert r.status_code == status
+    assert r.attempt == attempt
+    assert isinstance(r.duration_ms, float) and r.duration_ms >= 0
+    assert HEX32.match(r.request_id)
     msg = r.getMessage()
     assert msg.startswith(f"{method} {path} {status} (")
-    assert f"attempt {attempt}" in msg and f"request id {r.request_id}" in msg  # type: ignore[attr-defined]
+    assert f"attempt {attempt}" in msg and f"request id {r.request_id}" in msg
     assert re.search(r"\(\d+\.\d ms,", msg)
 
 
@@ -110,7 +110,7 @@ def test_request_id_is_the_one_procore_sent(server, client, logs):
         client.projects.get(987654321)
     (line,) = logs.requests()
     check_request_line(line, "GET", f"{PROJECTS}/987654321?company_id={server.company_id}", 404, 1)
-    assert info.value.request_id == line.request_id  # type: ignore[attr-defined]
+    assert info.value.request_id == line.request_id
 
 
 def test_every_page_of_a_pull_has_its_line(server, client, logs):
@@ -119,11 +119,11 @@ def test_every_page_of_a_pull_has_its_line(server, client, logs):
     assert len(projects) == 250
     lines = logs.requests()
     assert len(lines) == len(sent.api()) == 3
-    paths = sorted(r.path for r in lines)  # type: ignore[attr-defined]
+    paths = sorted(r.path for r in lines)
     assert paths == [
         f"{PROJECTS}?company_id={server.company_id}&per_page=100&page={p}" for p in (1, 2, 3)
     ]
-    assert len({r.request_id for r in lines}) == 3  # type: ignore[attr-defined]
+    assert len({r.request_id for r in lines}) == 3
 
 
 @pytest.mark.asyncio
@@ -133,22 +133,22 @@ async def test_concurrent_async_calls_each_log_once(server, aclient, logs):
     assert {u.id for u in users} == {1234567}
     lines = logs.requests()
     assert len(lines) == len(sent.api()) == 100
-    assert all(r.status_code == 200 and r.attempt == 1 for r in lines)  # type: ignore[attr-defined]
+    assert all(r.status_code == 200 and r.attempt == 1 for r in lines)
 
 
 def test_token_requests_have_their_line_too(fresh_server, logs):
     with fresh_server.client() as c:
         login(c, fresh_server)
     (line,) = logs.requests()
-    assert line.method == "POST" and line.path == "/oauth/token"  # type: ignore[attr-defined]
-    assert line.status_code == 200 and line.attempt == 1  # type: ignore[attr-defined]
+    assert line.method == "POST" and line.path == "/oauth/token"
+    assert line.status_code == 200 and line.attempt == 1
 
 
 def test_query_values_other_than_paging_and_ids_are_not_logged(server, client, every_record):
     private = "Tower-of-a-private-name"
     client.get(PROJECTS, params={"company_id": server.company_id, "filters[name]": private})
     (line,) = [r for r in every_record.records if r.name == "procore.http"]
-    assert line.path == (  # type: ignore[attr-defined]
+    assert line.path == (
         f"{PROJECTS}?company_id={server.company_id}&filters[name]=***"
     )
     assert not any(private in text for r in every_record.records for text in record_texts(r))
@@ -160,9 +160,9 @@ def test_query_values_other_than_paging_and_ids_are_not_logged(server, client, e
 
 def check_retry(logs: Collect, status_text: str) -> None:
     (retry,) = logs.of("procore.http", logging.INFO)
-    assert retry.reason == status_text and retry.attempt == 2  # type: ignore[attr-defined]
-    assert retry.method == "GET" and retry.path == ME  # type: ignore[attr-defined]
-    assert 0 <= retry.wait_seconds <= 8  # type: ignore[attr-defined]
+    assert retry.reason == status_text and retry.attempt == 2
+    assert retry.method == "GET" and retry.path == ME
+    assert 0 <= retry.wait_seconds <= 8
     assert retry.getMessage().startswith(f"GET {ME}: {status_text}, retrying in ")
     assert retry.getMessage().endswith("(attempt 2 of 4)")
     first, second = logs.requests()
@@ -197,16 +197,16 @@ def test_a_lost_connection_retry_logs_info(fresh_server, logs):
         fresh_server.drop_next(path=ME)
         c.me()
     (retry,) = logs.of("procore.http", logging.INFO)
-    assert retry.reason == "connection failed" and retry.attempt == 2  # type: ignore[attr-defined]
+    assert retry.reason == "connection failed" and retry.attempt == 2
     failed, ok = logs.requests()
-    assert failed.error == "connection failed" and failed.attempt == 1  # type: ignore[attr-defined]
+    assert failed.error == "connection failed" and failed.attempt == 1
     assert not hasattr(failed, "status_code")
     check_request_line(ok, "GET", ME, 200, 2)
 
 
 def grants(logs: Collect) -> List[Dict[str, Any]]:
     return [
-        {"grant": r.grant_type, "outcome": r.outcome, "msg": r.getMessage()}  # type: ignore[attr-defined]
+        {"grant": r.grant_type, "outcome": r.outcome, "msg": r.getMessage()}
         for r in logs.of("procore.oauth", logging.INFO)
     ]
 
@@ -223,10 +223,12 @@ def test_refreshes_log_info_sync(fresh_server, logs):
         ("refresh_token", "ok"),
         ("refresh_token", "ok"),
     ]
-    assert got[0]["msg"] == "new token from the authorization_code grant (exchange_code(), expires in 5400 s)"
+    assert got[0]["msg"] == (
+        "new token from the authorization_code grant (exchange_code(), expires in 5400 s)"
+    )
     assert got[1]["msg"] == "new token from the refresh_token grant (refresh(), expires in 5400 s)"
     assert "(the API refused the access token (401), expires in 5400 s)" in got[2]["msg"]
-    statuses = [r.status_code for r in logs.requests()]  # type: ignore[attr-defined]
+    statuses = [r.status_code for r in logs.requests()]
     assert statuses == [200, 200, 401, 200, 200]
 
 
@@ -256,7 +258,9 @@ def test_client_credentials_renewal_logs_info(fresh_server, logs):
         ("client_credentials", "ok"),
         ("client_credentials", "ok"),
     ]
-    assert got[0]["msg"].startswith("new token from the client_credentials grant (client_credentials()")
+    assert got[0]["msg"].startswith(
+        "new token from the client_credentials grant (client_credentials()"
+    )
 
 
 def test_a_failed_refresh_logs_its_outcome(fresh_server, logs):
@@ -280,7 +284,7 @@ def test_rate_limit_waits_are_logged(fresh_server, logs):
     assert waits, [r.getMessage() for r in logs.records]
     for r in waits:
         assert r.getMessage().startswith("rate limit: ")
-        assert 0 < r.wait_seconds <= 60  # type: ignore[attr-defined]
+        assert 0 < r.wait_seconds <= 60
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,6 +453,8 @@ NOTEBOOK = textwrap.dedent(
         names = ["procore", "procore.http", "procore.oauth", ""]
         return {n: logging.getLogger(n).handlers for n in names}
 
+    # No logger is made at import: a later dictConfig cannot disable procore's.
+    assert not [n for n in logging.root.manager.loggerDict if n.startswith("procore")]
     assert all(h == [] for h in handlers().values()), handlers()
     client = procore.Client(
         os.environ["MOCK_CLIENT_ID"], os.environ["MOCK_CLIENT_SECRET"],
@@ -481,12 +487,57 @@ def test_nothing_without_configuration_then_basicconfig_in_a_later_cell(server, 
     before, after = proc.stderr.split("configuring\n")
     assert before == ""  # no output while logging is not configured
     lines = after.splitlines()
-    assert re.fullmatch(
-        r"procore\.http:DEBUG:GET /rest/v1\.0/me 200 \(\d+\.\d ms, attempt 1, request id [0-9a-f]{32}\)",
-        lines[0],
-    ), lines
+    first = r"procore\.http:DEBUG:GET /rest/v1\.0/me 200 \(\d+\.\d ms, attempt 1, request id \w{32}\)"
+    assert re.fullmatch(first, lines[0]), lines
     assert "procore.oauth:INFO:new token from the client_credentials grant (refresh()" in after
     assert list(tmp_path.iterdir()) == []  # no file written
+
+
+DICTCONFIG = textwrap.dedent(
+    """
+    import logging.config, os, sys
+    import procore
+
+    client = procore.Client(
+        os.environ["MOCK_CLIENT_ID"], os.environ["MOCK_CLIENT_SECRET"],
+        base_url=os.environ["MOCK_BASE_URL"], login_url=os.environ["MOCK_LOGIN_URL"],
+        ca_cert=os.environ["MOCK_CA_CERT"], company_id=int(os.environ["MOCK_COMPANY_ID"]),
+    )
+    client.client_credentials()
+    client.me()
+    # Configured after the import and after calls, naming no procore logger; the default
+    # disable_existing_loggers=True disables every logger that exists by now.
+    logging.config.dictConfig({
+        "version": 1,
+        "handlers": {"err": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}},
+        "root": {"level": "DEBUG", "handlers": ["err"]},
+    })
+    client.me()
+    client.close()
+    """
+)
+
+
+def test_dictconfig_after_import_and_calls_still_gets_the_records(server):
+    proc = subprocess.run(
+        [sys.executable, "-c", DICTCONFIG],
+        env=child_env(server),
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = r"GET /rest/v1\.0/me 200 \(\d+\.\d ms, attempt 1, request id [0-9a-f]{32}\)\n"
+    assert re.fullmatch(line, proc.stderr), proc.stderr
+
+
+def test_levels_are_read_from_atomics_kept_in_step_with_logging():
+    """The fast path is in use (its correctness is what the tests above check): procore
+    follows level changes through the root logger's cache instead of asking `logging` about
+    every record."""
+    from procore import _logging
+
+    assert isinstance(logging.root._cache, _logging._LevelCache)
 
 
 # ---------------------------------------------------------------------------------------------
