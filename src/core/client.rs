@@ -2,7 +2,7 @@
 //! `async fn`. Cheap to clone (an `Arc`); the Python layer shares one per Python client.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use futures::StreamExt;
@@ -14,7 +14,8 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::config::{ClientOptions, Config};
-use super::error::{ApiError, Error, Result};
+use super::error::{reason_phrase, ApiError, Error, Result};
+use super::logs;
 use super::models::{decode_page, Company, Me, Project};
 use super::oauth::{self, Grant};
 use super::pagination::{page_count, parse_link_header};
@@ -291,7 +292,7 @@ impl Client {
         }
         self.detached(move |c| async move {
             let _g = c.inner.renew_lock.lock().await;
-            let token = c.token_request(&grant).await?;
+            let token = c.token_request(&grant, "exchange_code()").await?;
             c.install(token, Origin::AuthorizationCode).await
         })
         .await
@@ -314,7 +315,9 @@ impl Client {
     pub async fn client_credentials(&self) -> Result<Token> {
         self.detached(|c| async move {
             let _g = c.inner.renew_lock.lock().await;
-            let token = c.token_request(&Grant::ClientCredentials).await?;
+            let token = c
+                .token_request(&Grant::ClientCredentials, "client_credentials()")
+                .await?;
             c.install(token, Origin::ClientCredentials).await
         })
         .await
@@ -322,7 +325,7 @@ impl Client {
 
     /// Refreshes now (refresh_token grant; client_credentials for service accounts).
     pub async fn refresh(&self) -> Result<Token> {
-        self.renew(None).await
+        self.renew(None, "refresh()").await
     }
 
     /// Revokes the current token and forgets it (and removes the token store).
@@ -342,19 +345,16 @@ impl Client {
             ("client_id", id.as_str()),
             ("client_secret", secret.expose()),
         ];
-        let resp = self
-            .inner
-            .http
-            .post(url.clone())
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| self.connection_error("POST", &url, e, 1))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| self.connection_error("POST", &url, e, 1))?;
+        let started = Instant::now();
+        let sent = match self.inner.http.post(url.clone()).form(&form).send().await {
+            Ok(resp) => {
+                let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+                resp.bytes().await.map(|body| (status, headers, body))
+            }
+            Err(e) => Err(e),
+        };
+        self.log_sent("POST", &url, &[], Sent::of(&sent), started, 1);
+        let (status, _, body) = sent.map_err(|e| self.connection_error("POST", &url, e, 1))?;
         if status >= 400 {
             return Err(oauth::oauth_error(
                 status,
@@ -367,6 +367,7 @@ impl Client {
             store.remove()?;
         }
         self.set_auth(None, Origin::External);
+        log::info!(target: logs::OAUTH, outcome = "revoked"; "token revoked");
         Ok(())
     }
 
@@ -384,13 +385,14 @@ impl Client {
     /// Single-flight renewal. `stale` is the token a caller found expired (or that got a 401):
     /// when the current token is already another one, somebody renewed it and it is returned
     /// as is. `None` forces a renewal.
-    async fn renew(&self, stale: Option<&Token>) -> Result<Token> {
+    /// `why` says what asked for it, for the log.
+    async fn renew(&self, stale: Option<&Token>, why: &'static str) -> Result<Token> {
         let stale = stale.cloned();
-        self.detached(move |c| async move { c.renew_now(stale.as_ref()).await })
+        self.detached(move |c| async move { c.renew_now(stale.as_ref(), why).await })
             .await
     }
 
-    async fn renew_now(&self, stale: Option<&Token>) -> Result<Token> {
+    async fn renew_now(&self, stale: Option<&Token>, why: &'static str) -> Result<Token> {
         let _g = self.inner.renew_lock.lock().await;
         let _file_lock = match &self.inner.store {
             Some(store) => {
@@ -406,6 +408,10 @@ impl Client {
                 let cur = self.auth();
                 if cur.token.as_ref().is_none_or(|c| !c.same_access(&stored)) {
                     self.set_auth(Some(stored), origin);
+                    log::info!(
+                        target: logs::OAUTH, outcome = "adopted";
+                        "using the token found in the token store (saved by another client or process)"
+                    );
                 }
             }
         }
@@ -418,6 +424,10 @@ impl Client {
         };
         if let Some(stale) = stale {
             if !current.same_access(stale) && !current.needs_refresh(now_unix()) {
+                log::debug!(
+                    target: logs::OAUTH, outcome = "already renewed";
+                    "token already renewed by a concurrent call ({why})"
+                );
                 return Ok(current);
             }
         }
@@ -439,7 +449,7 @@ impl Client {
                 })
             }
         };
-        let token = self.token_request(&grant).await?;
+        let token = self.token_request(&grant, why).await?;
         self.install(token, origin).await
     }
 
@@ -453,9 +463,46 @@ impl Client {
         }
     }
 
+    /// A token grant, logged at INFO (`procore.oauth`) with its outcome and `why` it was asked
+    /// for. Never a token value: an error's text is scrubbed of every secret involved.
+    async fn token_request(&self, grant: &Grant, why: &str) -> Result<Token> {
+        let result = self.grant_request(grant).await;
+        if log::log_enabled!(target: logs::OAUTH, log::Level::Info) {
+            let name = grant.name();
+            match &result {
+                Ok(t) => {
+                    let life = t
+                        .expires_in
+                        .map(|s| format!(", expires in {s} s"))
+                        .unwrap_or_default();
+                    log::info!(
+                        target: logs::OAUTH, grant_type = name, outcome = "ok";
+                        "new token from the {name} grant ({why}{life})"
+                    );
+                }
+                Err(e) => {
+                    let mut secrets = self.secrets(None);
+                    match grant {
+                        Grant::AuthorizationCode { code, .. } => secrets.push(code.clone()),
+                        Grant::RefreshToken { refresh_token } => {
+                            secrets.push(refresh_token.clone())
+                        }
+                        Grant::ClientCredentials => {}
+                    }
+                    let msg = scrub(&e.to_string(), &secrets);
+                    log::info!(
+                        target: logs::OAUTH, grant_type = name, outcome = "failed";
+                        "the {name} grant failed ({why}): {msg}"
+                    );
+                }
+            }
+        }
+        result
+    }
+
     /// `POST {login}/oauth/token`. Only the client-credentials grant is retried after an
     /// answer: a code or a refresh token may be spent by a request whose answer was lost.
-    async fn token_request(&self, grant: &Grant) -> Result<Token> {
+    async fn grant_request(&self, grant: &Grant) -> Result<Token> {
         let cfg = &self.inner.cfg;
         let what = match grant {
             Grant::AuthorizationCode { .. } => "exchange_code()",
@@ -474,10 +521,11 @@ impl Client {
         let mut tries = 0u32;
         loop {
             tries += 1;
-            let sent = self.inner.http.post(url.clone()).form(&form).send().await;
-            let resp = match sent {
+            let started = Instant::now();
+            let resp = match self.inner.http.post(url.clone()).form(&form).send().await {
                 Ok(r) => r,
                 Err(e) => {
+                    self.log_sent("POST", &url, &[], Sent::Failed(&e), started, tries);
                     let outcome = if e.is_connect() {
                         Outcome::ConnectError
                     } else {
@@ -485,12 +533,10 @@ impl Client {
                     };
                     // `method` stands for idempotency: client credentials may be asked again.
                     if retry::should_retry(method, outcome, tries, &self.inner.policy) {
-                        tokio::time::sleep(retry::backoff_delay(
-                            tries - 1,
-                            &self.inner.policy,
-                            rand::random(),
-                        ))
-                        .await;
+                        let wait =
+                            retry::backoff_delay(tries - 1, &self.inner.policy, rand::random());
+                        self.log_retry("POST", &url, &[], error_kind(&e), wait, tries + 1);
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                     return Err(self.connection_error("POST", &url, e, tries));
@@ -500,8 +546,13 @@ impl Client {
             let headers = resp.headers().clone();
             let body = match resp.bytes().await {
                 Ok(b) => b,
-                Err(e) => return Err(self.connection_error("POST", &url, e, tries)),
+                Err(e) => {
+                    self.log_sent("POST", &url, &[], Sent::Failed(&e), started, tries);
+                    return Err(self.connection_error("POST", &url, e, tries));
+                }
             };
+            let answer = Sent::Answer(status, &headers);
+            self.log_sent("POST", &url, &[], answer, started, tries);
             if (200..300).contains(&status) {
                 let value: Value = serde_json::from_slice(&body).map_err(|e| {
                     Error::Decode(format!(
@@ -511,14 +562,14 @@ impl Client {
                 return Token::from_json(&value);
             }
             if retry::should_retry(method, Outcome::Status(status), tries, &self.inner.policy) {
-                let wait = self.server_wait(status, &headers);
-                tokio::time::sleep(retry::retry_wait(
+                let wait = retry::retry_wait(
                     tries - 1,
-                    wait,
+                    self.server_wait(status, &headers),
                     &self.inner.policy,
                     rand::random(),
-                ))
-                .await;
+                );
+                self.log_retry("POST", &url, &[], &status_text(status), wait, tries + 1);
+                tokio::time::sleep(wait).await;
                 continue;
             }
             let mut secrets = self.secrets(None);
@@ -551,7 +602,9 @@ impl Client {
             ));
         };
         if token.needs_refresh(now_unix()) && self.renewable(&state) {
-            let t = self.renew(Some(&token)).await?;
+            let t = self
+                .renew(Some(&token), "the access token is about to expire")
+                .await?;
             let origin = self.auth().origin;
             return Ok((t, origin));
         }
@@ -661,11 +714,21 @@ impl Client {
             match self.pace_step() {
                 PaceStep::Go => return,
                 PaceStep::SleepThenGo(s) => {
-                    tokio::time::sleep(Duration::from_secs_f64(s.min(cap))).await;
+                    let s = s.min(cap);
+                    log::debug!(
+                        target: logs::HTTP, wait_seconds = s;
+                        "rate limit: little allowance left, spacing requests: waiting {s:.2} s"
+                    );
+                    tokio::time::sleep(Duration::from_secs_f64(s)).await;
                     return;
                 }
                 PaceStep::SleepThenRetry(s) => {
-                    tokio::time::sleep(Duration::from_secs_f64(s.min(cap))).await;
+                    let s = s.min(cap);
+                    log::info!(
+                        target: logs::HTTP, wait_seconds = s;
+                        "rate limit: no requests left in this window, waiting {s:.2} s for it to reset"
+                    );
+                    tokio::time::sleep(Duration::from_secs_f64(s)).await;
                 }
             }
         }
@@ -746,6 +809,7 @@ impl Client {
             if let Some(body) = json {
                 req = req.json(body);
             }
+            let started = Instant::now();
             let result = match req.send().await {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
@@ -754,6 +818,14 @@ impl Client {
                 }
                 Err(e) => Err(e),
             };
+            self.log_sent(
+                method.as_str(),
+                &url,
+                query,
+                Sent::of(&result),
+                started,
+                tries,
+            );
             let (status, headers, body) = match result {
                 Ok(r) => r,
                 Err(e) => {
@@ -763,12 +835,11 @@ impl Client {
                         Outcome::SendError
                     };
                     if retry::should_retry(method.as_str(), outcome, tries, &self.inner.policy) {
-                        tokio::time::sleep(retry::backoff_delay(
-                            tries - 1,
-                            &self.inner.policy,
-                            rand::random(),
-                        ))
-                        .await;
+                        let wait =
+                            retry::backoff_delay(tries - 1, &self.inner.policy, rand::random());
+                        let why = error_kind(&e);
+                        self.log_retry(method.as_str(), &url, query, why, wait, tries + 1);
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                     return Err(self.connection_error(method.as_str(), &url, e, tries));
@@ -786,7 +857,8 @@ impl Client {
                 // Expired or revoked under us: renew once, then try again.
                 renewed = true;
                 tries -= 1;
-                self.renew(Some(&token)).await?;
+                self.renew(Some(&token), "the API refused the access token (401)")
+                    .await?;
                 continue;
             }
             if retry::should_retry(
@@ -795,14 +867,15 @@ impl Client {
                 tries,
                 &self.inner.policy,
             ) {
-                let wait = self.server_wait(status, &headers);
-                tokio::time::sleep(retry::retry_wait(
+                let wait = retry::retry_wait(
                     tries - 1,
-                    wait,
+                    self.server_wait(status, &headers),
                     &self.inner.policy,
                     rand::random(),
-                ))
-                .await;
+                );
+                let why = status_text(status);
+                self.log_retry(method.as_str(), &url, query, &why, wait, tries + 1);
+                tokio::time::sleep(wait).await;
                 continue;
             }
             return Err(self.api_error(
@@ -840,10 +913,7 @@ impl Client {
         if !query.is_empty() {
             full.query_pairs_mut().extend_pairs(query);
         }
-        let request_id = ["x-request-id", "procore-request-id", "x-amzn-requestid"]
-            .iter()
-            .find_map(|h| header_str(headers, h))
-            .map(str::to_string);
+        let request_id = request_id(headers).map(str::to_string);
         Error::Api(Box::new(ApiError {
             status,
             body,
@@ -870,13 +940,7 @@ impl Client {
             }
             src = s.source();
         }
-        let kind = if e.is_timeout() {
-            "timed out"
-        } else if e.is_connect() {
-            "could not connect"
-        } else {
-            "connection failed"
-        };
+        let kind = error_kind(&e);
         let mut bare = url.clone();
         bare.set_query(None);
         let secrets = self.secrets(None);
@@ -890,6 +954,70 @@ impl Client {
             timeout: e.is_timeout(),
             attempts: tries,
         }
+    }
+
+    /// The DEBUG line (`procore.http`) of one try: method, path (see [`logs::shown_path`]),
+    /// status or failure, duration, attempt number and Procore's request id.
+    fn log_sent(
+        &self,
+        method: &str,
+        url: &Url,
+        query: &[(String, String)],
+        answer: Sent<'_>,
+        started: Instant,
+        attempt: u32,
+    ) {
+        if !log::log_enabled!(target: logs::HTTP, log::Level::Debug) {
+            return;
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let path = scrub(&logs::shown_path(url, query), &self.secrets(None));
+        let path = path.as_str();
+        match answer {
+            Sent::Answer(status, headers) => {
+                let id = request_id(headers);
+                let shown_id = id.map(|i| format!(", request id {i}")).unwrap_or_default();
+                log::debug!(
+                    target: logs::HTTP,
+                    method = method, path = path, status_code = status, duration_ms = ms,
+                    attempt = attempt, request_id = id;
+                    "{method} {path} {status} ({ms:.1} ms, attempt {attempt}{shown_id})"
+                );
+            }
+            Sent::Failed(e) => {
+                let kind = error_kind(e);
+                log::debug!(
+                    target: logs::HTTP,
+                    method = method, path = path, error = kind, duration_ms = ms,
+                    attempt = attempt;
+                    "{method} {path} {kind} ({ms:.1} ms, attempt {attempt})"
+                );
+            }
+        }
+    }
+
+    /// The INFO line (`procore.http`) of a retry: why, how long until it, which attempt.
+    fn log_retry(
+        &self,
+        method: &str,
+        url: &Url,
+        query: &[(String, String)],
+        why: &str,
+        wait: Duration,
+        attempt: u32,
+    ) {
+        if !log::log_enabled!(target: logs::HTTP, log::Level::Info) {
+            return;
+        }
+        let path = scrub(&logs::shown_path(url, query), &self.secrets(None));
+        let path = path.as_str();
+        let secs = wait.as_secs_f64();
+        let most = self.inner.policy.max_retries.saturating_add(1);
+        log::info!(
+            target: logs::HTTP,
+            method = method, path = path, reason = why, wait_seconds = secs, attempt = attempt;
+            "{method} {path}: {why}, retrying in {secs:.2} s (attempt {attempt} of {most})"
+        );
     }
 
     /// Resolves a caller's path against the API host (refusing other hosts).
@@ -1143,6 +1271,44 @@ impl Client {
 /// The records of one page, raw: a JSON list, or v2's `{"data": [...]}` envelope.
 fn page_items(resp: &Response) -> Result<Vec<Box<RawValue>>> {
     decode_page(&resp.body)
+}
+
+/// How one try ended, for its log line.
+enum Sent<'a> {
+    Answer(u16, &'a HeaderMap),
+    Failed(&'a reqwest::Error),
+}
+
+impl<'a> Sent<'a> {
+    fn of<B>(r: &'a std::result::Result<(u16, HeaderMap, B), reqwest::Error>) -> Self {
+        match r {
+            Ok((status, headers, _)) => Sent::Answer(*status, headers),
+            Err(e) => Sent::Failed(e),
+        }
+    }
+}
+
+/// Procore's id of a request, from the answer's headers.
+fn request_id(headers: &HeaderMap) -> Option<&str> {
+    ["x-request-id", "procore-request-id", "x-amzn-requestid"]
+        .iter()
+        .find_map(|h| header_str(headers, h))
+}
+
+/// A status as logged: `503 Service Unavailable`.
+fn status_text(status: u16) -> String {
+    format!("{status} {}", reason_phrase(status))
+}
+
+/// What went wrong with a connection, in a few words (no URL, no query).
+fn error_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "connection failed"
+    }
 }
 
 /// Runs blocking file work off the async threads.

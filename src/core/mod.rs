@@ -4,6 +4,7 @@
 mod client;
 mod config;
 mod error;
+mod logs;
 mod models;
 mod oauth;
 mod pagination;
@@ -17,6 +18,7 @@ mod token;
 pub use client::{Client, PageStream, RateLimit, COMPANIES_PATH};
 pub use config::{ClientOptions, Config, Environment};
 pub use error::{ApiError, Error, Result};
+pub use logs::LOG_TARGETS;
 pub use models::{Company, Me, Project};
 pub use oauth::{
     authorization_url, check_code_verifier, check_redirect_uri, require_client_id,

@@ -5,6 +5,7 @@ mod client;
 mod convert;
 mod errors;
 mod iter;
+mod logging;
 mod mock;
 mod models;
 mod runtime;
@@ -29,5 +30,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.py()
         .import("atexit")?
         .call_method1("register", (m.getattr("_drain_deliveries")?,))?;
+    logging::register(m)?;
     Ok(())
 }
