@@ -46,6 +46,8 @@ __all__ = [
     "MockServer",
     "_complete_future",
     "_drain_deliveries",
+    "_log_levels_changed",
+    "_stop_logging",
 ]
 
 __version__: str
@@ -526,3 +528,9 @@ def _complete_future(fut: Any, ok: bool, value: Any) -> None:
 
 def _drain_deliveries() -> None:
     """The ``atexit`` hook: stops delivering results and waits for those under way."""
+
+def _log_levels_changed(levels: List[int]) -> None:
+    """Called by ``procore._logging`` with the new thresholds of procore's loggers."""
+
+def _stop_logging() -> None:
+    """The ``atexit`` hook: no more records to ``logging``; waits for those under way."""
