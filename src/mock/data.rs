@@ -295,7 +295,7 @@ fn generated(company: &Company, company_index: usize, index: usize) -> Generated
     let updated = created + 86_400 * (1 + (index as i64 * 7) % 400) + 1_234;
     let jitter = |k: u64| ((index as u64 * 2_654_435_761 + k) % 10_000) as f64 * 1e-5;
     // Every fifth project came from an ERP integration.
-    let erp = index % 5 == 0;
+    let erp = index.is_multiple_of(5);
     Generated {
         id,
         display_name: format!("{project_number} - {name}"),
