@@ -33,6 +33,11 @@ pub fn raw_to_py<'py>(py: Python<'py>, raw: &RawValue) -> PyResult<Bound<'py, Py
 pub struct JsonToPy<'py> {
     py: Python<'py>,
     keys: HashMap<Box<str>, Bound<'py, PyString>>,
+    /// The n-th key of the last records, by n: records of one list share their layout, so
+    /// a key is usually found here with one comparison, without hashing.
+    by_place: Vec<(Box<str>, Bound<'py, PyString>)>,
+    /// Keys met so far in the current record.
+    place: usize,
     /// A Python error raised while building, reported instead of the parser's.
     failed: Option<PyErr>,
 }
@@ -40,12 +45,16 @@ pub struct JsonToPy<'py> {
 /// Distinct keys kept for reuse, and the longest one kept.
 const KEY_CACHE_ENTRIES: usize = 1024;
 const KEY_CACHE_LEN: usize = 64;
+/// Key places remembered per record.
+const KEY_PLACES: usize = 256;
 
 impl<'py> JsonToPy<'py> {
     pub fn new(py: Python<'py>) -> Self {
         JsonToPy {
             py,
             keys: HashMap::new(),
+            by_place: Vec::new(),
+            place: 0,
             failed: None,
         }
     }
@@ -53,6 +62,7 @@ impl<'py> JsonToPy<'py> {
     /// One JSON document (a record) as a Python value.
     pub fn convert(&mut self, raw: &RawValue) -> PyResult<Bound<'py, PyAny>> {
         let mut de = serde_json::Deserializer::from_str(raw.get());
+        self.place = 0;
         let out = PySeed(self)
             .deserialize(&mut de)
             .and_then(|v| de.end().map(|()| v));
@@ -66,12 +76,30 @@ impl<'py> JsonToPy<'py> {
     }
 
     fn key(&mut self, k: &str) -> Bound<'py, PyString> {
-        if let Some(s) = self.keys.get(k) {
-            return s.clone();
+        let place = self.place;
+        self.place += 1;
+        if let Some((text, s)) = self.by_place.get(place) {
+            if **text == *k {
+                return s.clone();
+            }
         }
-        let s = PyString::new(self.py, k);
-        if k.len() <= KEY_CACHE_LEN && self.keys.len() < KEY_CACHE_ENTRIES {
-            self.keys.insert(k.into(), s.clone());
+        if k.len() > KEY_CACHE_LEN {
+            return PyString::new(self.py, k);
+        }
+        let s = match self.keys.get(k) {
+            Some(s) => s.clone(),
+            None => {
+                let s = PyString::new(self.py, k);
+                if self.keys.len() < KEY_CACHE_ENTRIES {
+                    self.keys.insert(k.into(), s.clone());
+                }
+                s
+            }
+        };
+        if place < self.by_place.len() {
+            self.by_place[place] = (k.into(), s.clone());
+        } else if place == self.by_place.len() && place < KEY_PLACES {
+            self.by_place.push((k.into(), s.clone()));
         }
         s
     }
@@ -551,6 +579,17 @@ mod tests {
             assert!(key(&a).is(key(&b)));
             assert_eq!(a.get_item("name").unwrap().to_string(), "a");
             assert_eq!(b.get_item("stage").unwrap().extract::<i64>().unwrap(), 2);
+            // Keys in another order, or nested, or new, are still the right keys.
+            for (doc, want) in [
+                (r#"{"stage": 3, "name": "c"}"#, "{'stage': 3, 'name': 'c'}"),
+                (r#"{"name": "d", "stage": 4}"#, "{'name': 'd', 'stage': 4}"),
+                (r#"{"name": {"stage": 5}, "x": 6}"#, "{'name': {'stage': 5}, 'x': 6}"),
+                (r#"{"name": "e"}"#, "{'name': 'e'}"),
+                (r#"{"stage": 7, "name": "f"}"#, "{'stage': 7, 'name': 'f'}"),
+            ] {
+                let raw = RawValue::from_string(doc.into()).unwrap();
+                assert_eq!(conv.convert(&raw).unwrap().repr().unwrap().to_string(), want);
+            }
         });
     }
 
