@@ -583,12 +583,18 @@ mod tests {
             for (doc, want) in [
                 (r#"{"stage": 3, "name": "c"}"#, "{'stage': 3, 'name': 'c'}"),
                 (r#"{"name": "d", "stage": 4}"#, "{'name': 'd', 'stage': 4}"),
-                (r#"{"name": {"stage": 5}, "x": 6}"#, "{'name': {'stage': 5}, 'x': 6}"),
+                (
+                    r#"{"name": {"stage": 5}, "x": 6}"#,
+                    "{'name': {'stage': 5}, 'x': 6}",
+                ),
                 (r#"{"name": "e"}"#, "{'name': 'e'}"),
                 (r#"{"stage": 7, "name": "f"}"#, "{'stage': 7, 'name': 'f'}"),
             ] {
                 let raw = RawValue::from_string(doc.into()).unwrap();
-                assert_eq!(conv.convert(&raw).unwrap().repr().unwrap().to_string(), want);
+                assert_eq!(
+                    conv.convert(&raw).unwrap().repr().unwrap().to_string(),
+                    want
+                );
             }
         });
     }
