@@ -27,6 +27,8 @@ use super::token::{now_unix, Token};
 
 const USER_AGENT: &str = concat!("procore-python/", env!("CARGO_PKG_VERSION"));
 const DEFAULT_PER_PAGE: u64 = 100;
+/// Largest HTTP/2 frame the client accepts (the protocol's default is 16 KiB).
+const HTTP2_MAX_FRAME: u32 = 256 * 1024;
 /// Query parameters, in order (names may repeat: `ids[]=1&ids[]=2`).
 pub type Query = Vec<(String, String)>;
 
@@ -173,7 +175,11 @@ impl Client {
             .timeout(cfg.timeout)
             .connect_timeout(cfg.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(cfg.max_concurrency.max(8));
+            .pool_max_idle_per_host(cfg.max_concurrency.max(8))
+            // HTTP/2 DATA frames of up to 256 KiB instead of 16 KiB: a 60 KB page arrives in
+            // one frame, not four (measured: less CPU on both ends of a bulk pull). The
+            // receive windows stay hyper's (2 MiB a stream, 5 MiB the connection).
+            .http2_max_frame_size(HTTP2_MAX_FRAME);
         if let Some(t) = cfg.read_timeout {
             builder = builder.read_timeout(t);
         }

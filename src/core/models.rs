@@ -97,6 +97,28 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
     }
 }
 
+/// The `id` of a record that starts with it as a plain integer, `{"id":123,...`, read
+/// without a parse: the record is validated JSON text, so nothing else can be meant. `None`
+/// for any other shape (a sign, a fraction, another first key, a number beyond `i64`),
+/// which [`field`] then decodes. A repeated `"id"` key counts from its first place, as there.
+fn leading_id(text: &str) -> Option<i64> {
+    let json_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let rest = text
+        .trim_start_matches(json_ws)
+        .strip_prefix('{')?
+        .trim_start_matches(json_ws)
+        .strip_prefix("\"id\"")?
+        .trim_start_matches(json_ws)
+        .strip_prefix(':')?
+        .trim_start_matches(json_ws);
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = rest[digits..].trim_start_matches(json_ws);
+    if digits == 0 || !(after.starts_with(',') || after.starts_with('}')) {
+        return None;
+    }
+    rest[..digits].parse().ok()
+}
+
 /// Parses a whole record into a map (order kept).
 pub fn record_map(raw: &RawValue) -> Map<String, Value> {
     serde_json::from_str(raw.get()).unwrap_or_default()
@@ -122,7 +144,9 @@ macro_rules! model {
                         "{}: expected a JSON object", stringify!($name)
                     )));
                 }
-                match field(&raw, "id").as_ref().and_then(Value::as_i64) {
+                let id = leading_id(raw.get())
+                    .or_else(|| field(&raw, "id").as_ref().and_then(Value::as_i64));
+                match id {
                     Some(id) => Ok($name { raw, id }),
                     None => Err(Error::Decode(format!(
                         "{}: expected an integer \"id\"", stringify!($name)
@@ -299,6 +323,45 @@ mod tests {
         )
         .unwrap();
         assert_eq!(me.login().as_deref(), Some("joe.builder@acme.com"));
+    }
+
+    #[test]
+    fn the_quick_id_agrees_with_the_full_scan() {
+        let records = [
+            r#"{"id":5000000000001,"name":"x"}"#,
+            r#"{"id":7}"#,
+            r#" { "id" : 42 , "name": "spaced"}"#,
+            "{\n\t\"id\":\r\n9\n}",
+            r#"{"id":0,"a":1}"#,
+            r#"{"id":9223372036854775807,"a":1}"#,
+            r#"{"id":9223372036854775808,"a":1}"#,
+            r#"{"id":-5,"a":1}"#,
+            r#"{"id":-0,"a":1}"#,
+            r#"{"id":1.0,"a":1}"#,
+            r#"{"id":1e3,"a":1}"#,
+            r#"{"id":"12","a":1}"#,
+            r#"{"id":null}"#,
+            r#"{"id":1,"id":2}"#,
+            r#"{"idx":1,"id":2}"#,
+            r#"{"\u0069d":3}"#,
+            r#"{"name":"x","id":11}"#,
+            r#"{"name":"x"}"#,
+            r#"{}"#,
+        ];
+        for text in records {
+            let raw = RawValue::from_string(text.into()).unwrap();
+            let full = field(&raw, "id").as_ref().and_then(Value::as_i64);
+            let got = Project::from_raw(raw).ok().map(|p| p.id());
+            assert_eq!(got, full, "{text}");
+            if let Some(quick) = leading_id(text) {
+                assert_eq!(Some(quick), full, "{text}");
+            }
+        }
+        assert_eq!(
+            leading_id(r#"{"id":5000000000001,"name":"x"}"#),
+            Some(5_000_000_000_001)
+        );
+        assert_eq!(leading_id(r#"{"name":"x","id":11}"#), None);
     }
 
     #[test]

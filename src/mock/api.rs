@@ -1,12 +1,13 @@
 //! The API host: Procore's REST endpoints (`/rest/v1.0/...`) as the mock serves them.
 
-use super::data::{apply_fields, new_project, project, ME_ID, ME_LOGIN, ME_NAME};
+use super::data::{apply_fields, new_project, ME_ID, ME_LOGIN, ME_NAME};
 use super::login::{bearer, www_authenticate};
 use super::state::{AccessCheck, HostKind, RateInfo, State};
 use super::util::{
-    empty_response, first, json_response, query_pairs, random_hex64, set_header, unexpected,
-    unix_in, unix_now, Body,
+    empty_response, first, json_bytes_response, json_response, query_pairs, random_hex64,
+    set_header, unexpected, unix_in, unix_now, Body,
 };
+use bytes::Bytes;
 use hyper::http::request::Parts;
 use hyper::{Method, Response, StatusCode};
 use serde_json::{json, Map, Value};
@@ -179,13 +180,11 @@ async fn dispatch(
             }
             // The list is a pure function of the company's project count: the overlay
             // (created/updated/deleted projects) is deliberately not applied here.
-            let data = st.data();
-            let company = &data.companies[cidx];
-            let page = paginate(st, parts, q, company.projects)?;
-            let items: Vec<Value> = (page.start..page.end)
-                .map(|i| project(company, cidx, i))
-                .collect();
-            Ok(page.respond(items))
+            let mut data = st.data();
+            let page = paginate(st, parts, q, data.companies[cidx].projects)?;
+            let body = data.project_page(cidx, page.start, page.end);
+            drop(data);
+            Ok(page.respond_body(body))
         }
         Route::ShowProject(id) => {
             let (_, cid) = require_company(st, parts)?;
@@ -362,7 +361,13 @@ struct Page {
 
 impl Page {
     fn respond(&self, items: Vec<Value>) -> Response<Body> {
-        let mut resp = json_response(StatusCode::OK, &Value::Array(items));
+        let body = serde_json::to_vec(&Value::Array(items)).unwrap_or_else(|_| b"[]".to_vec());
+        self.respond_body(Bytes::from(body))
+    }
+
+    /// The page with its JSON body already serialised.
+    fn respond_body(&self, body: Bytes) -> Response<Body> {
+        let mut resp = json_bytes_response(StatusCode::OK, body);
         if self.counted {
             set_header(&mut resp, "total", &self.total.to_string());
             set_header(&mut resp, "per-page", &self.per_page.to_string());

@@ -5,6 +5,8 @@
 //! overlay map (see `Data::overlay`).
 
 use super::util::iso8601;
+use bytes::Bytes;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
@@ -156,6 +158,7 @@ pub(crate) struct Data {
     /// a pure function of the company's project count, so pagination stays predictable).
     pub overlay: HashMap<i64, Option<Value>>,
     pub next_created_id: i64,
+    pages: PageCache,
 }
 
 impl Data {
@@ -179,11 +182,34 @@ impl Data {
             companies,
             overlay: HashMap::new(),
             next_created_id: CREATED_ID_BASE,
+            pages: PageCache::default(),
         }
     }
 
     pub(crate) fn company_index(&self, id: i64) -> Option<usize> {
         self.companies.iter().position(|c| c.id == id)
+    }
+
+    /// The list page of projects `start..end` of company `company_index`, as JSON bytes.
+    pub(crate) fn project_page(&mut self, company_index: usize, start: usize, end: usize) -> Bytes {
+        let key = (company_index, start, end);
+        if let Some(body) = self.pages.pages.get(&key) {
+            return body.clone();
+        }
+        let body = Bytes::from(page_body(
+            &self.companies[company_index],
+            company_index,
+            start,
+            end,
+        ));
+        let cache = &mut self.pages;
+        if cache.bytes + body.len() > PAGE_CACHE_BYTES {
+            cache.pages.clear();
+            cache.bytes = 0;
+        }
+        cache.bytes += body.len();
+        cache.pages.insert(key, body.clone());
+        body
     }
 
     /// The project with this id as currently seen (overlay first), with its company id.
@@ -218,6 +244,43 @@ fn round7(x: f64) -> f64 {
 
 /// Project `index` of company `company_index`, with every field of Procore's example.
 pub(crate) fn project(company: &Company, company_index: usize, index: usize) -> Value {
+    serde_json::to_value(generated(company, company_index, index))
+        .expect("a generated project is plain JSON")
+}
+
+/// A generated project, serialised field by field in Procore's order (no `Value` tree: the
+/// list endpoint writes pages of these straight into bytes).
+#[derive(Serialize)]
+struct Generated<'a> {
+    id: i64,
+    name: String,
+    display_name: String,
+    project_number: String,
+    address: String,
+    city: &'static str,
+    state_code: &'static str,
+    country_code: &'static str,
+    zip: &'static str,
+    county: &'static str,
+    latitude: f64,
+    longitude: f64,
+    stage: &'static str,
+    phone: String,
+    created_at: String,
+    updated_at: String,
+    active: bool,
+    origin_id: Option<String>,
+    origin_data: Option<String>,
+    company: CompanyRef<'a>,
+}
+
+#[derive(Serialize)]
+struct CompanyRef<'a> {
+    id: i64,
+    name: &'a str,
+}
+
+fn generated(company: &Company, company_index: usize, index: usize) -> Generated<'_> {
     let id = project_id(company_index, index);
     let n = index + 1;
     let place = &PLACES[(index + company_index) % PLACES.len()];
@@ -232,36 +295,71 @@ pub(crate) fn project(company: &Company, company_index: usize, index: usize) -> 
     let updated = created + 86_400 * (1 + (index as i64 * 7) % 400) + 1_234;
     let jitter = |k: u64| ((index as u64 * 2_654_435_761 + k) % 10_000) as f64 * 1e-5;
     // Every fifth project came from an ERP integration.
-    let (origin_id, origin_data) = match index % 5 {
-        0 => (
-            Value::String(format!("ERP-{:06}", index + 1000 * company_index)),
-            Value::String(format!("{{\"source\":\"erp\",\"job\":{n}}}")),
+    let erp = index.is_multiple_of(5);
+    Generated {
+        id,
+        display_name: format!("{project_number} - {name}"),
+        name,
+        project_number,
+        address: format!(
+            "{} {}",
+            100 + (index * 37) % 9_800,
+            STREETS[index % STREETS.len()]
         ),
-        _ => (Value::Null, Value::Null),
-    };
-    json!({
-        "id": id,
-        "name": name,
-        "display_name": format!("{project_number} - {name}"),
-        "project_number": project_number,
-        "address": format!("{} {}", 100 + (index * 37) % 9_800, STREETS[index % STREETS.len()]),
-        "city": place.city,
-        "state_code": place.state_code,
-        "country_code": "US",
-        "zip": place.zip,
-        "county": place.county,
-        "latitude": round7(place.lat + jitter(17)),
-        "longitude": round7(place.lng - jitter(91)),
-        "stage": STAGES[index % STAGES.len()],
-        "phone": format!("({}) 555-{:04}", place.area_code, (index * 7_919 + 1_000) % 10_000),
-        "created_at": iso8601(created),
-        "updated_at": iso8601(updated),
-        "active": index % 11 != 10,
-        "origin_id": origin_id,
-        "origin_data": origin_data,
-        "company": { "id": company.id, "name": company.name },
-    })
+        city: place.city,
+        state_code: place.state_code,
+        country_code: "US",
+        zip: place.zip,
+        county: place.county,
+        latitude: round7(place.lat + jitter(17)),
+        longitude: round7(place.lng - jitter(91)),
+        stage: STAGES[index % STAGES.len()],
+        phone: format!(
+            "({}) 555-{:04}",
+            place.area_code,
+            (index * 7_919 + 1_000) % 10_000
+        ),
+        created_at: iso8601(created),
+        updated_at: iso8601(updated),
+        active: index % 11 != 10,
+        origin_id: erp.then(|| format!("ERP-{:06}", index + 1000 * company_index)),
+        origin_data: erp.then(|| format!("{{\"source\":\"erp\",\"job\":{n}}}")),
+        company: CompanyRef {
+            id: company.id,
+            name: &company.name,
+        },
+    }
 }
+
+/// The JSON body of a list page: projects `start..end` of company `company_index`, exactly
+/// what `serde_json::to_vec` of the array of their `project()` values gives.
+fn page_body(company: &Company, company_index: usize, start: usize, end: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity((end - start) * 640 + 2);
+    out.push(b'[');
+    for i in start..end {
+        if i > start {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, &generated(company, company_index, i))
+            .expect("writing to a Vec cannot fail");
+    }
+    out.push(b']');
+    out
+}
+
+/// Serialised list pages, kept so that pulling 20,000 projects does not generate and encode
+/// them again for every client. A page is a pure function of (company, first index, end
+/// index): a company's id and name never change and the list ignores the overlay, so an
+/// entry never goes stale (`set_projects` only moves where the last page ends, which is part
+/// of the key). Bounded: past `PAGE_CACHE_BYTES` the cache starts over.
+#[derive(Default)]
+pub(crate) struct PageCache {
+    pages: HashMap<(usize, usize, usize), Bytes>,
+    bytes: usize,
+}
+
+/// Memory the page cache may hold (20,000 projects take about 12 MB).
+const PAGE_CACHE_BYTES: usize = 64 << 20;
 
 /// A new project built from a `POST` body: every Procore field present (null when not given),
 /// then the given fields (unknown ones kept).
@@ -328,6 +426,111 @@ pub(crate) fn apply_fields(project: &mut Value, fields: &Map<String, Value>, now
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The generator as first written, with `json!`: the fast paths must give exactly this.
+    fn reference_project(company: &Company, company_index: usize, index: usize) -> Value {
+        let id = project_id(company_index, index);
+        let n = index + 1;
+        let place = &PLACES[(index + company_index) % PLACES.len()];
+        let name = format!(
+            "{} {} #{n}",
+            PROJECT_PLACES[(index / PROJECT_KINDS.len()) % PROJECT_PLACES.len()],
+            PROJECT_KINDS[index % PROJECT_KINDS.len()],
+        );
+        let project_number = format!("{}-{n:04}", company_index + 1);
+        // 2016-01-04T15:30:00Z plus a day per project, a few seconds apart per company.
+        let created = 1_451_921_400 + index as i64 * 86_400 + company_index as i64 * 3_607;
+        let updated = created + 86_400 * (1 + (index as i64 * 7) % 400) + 1_234;
+        let jitter = |k: u64| ((index as u64 * 2_654_435_761 + k) % 10_000) as f64 * 1e-5;
+        // Every fifth project came from an ERP integration.
+        let (origin_id, origin_data) = match index % 5 {
+            0 => (
+                Value::String(format!("ERP-{:06}", index + 1000 * company_index)),
+                Value::String(format!("{{\"source\":\"erp\",\"job\":{n}}}")),
+            ),
+            _ => (Value::Null, Value::Null),
+        };
+        json!({
+            "id": id,
+            "name": name,
+            "display_name": format!("{project_number} - {name}"),
+            "project_number": project_number,
+            "address": format!("{} {}", 100 + (index * 37) % 9_800, STREETS[index % STREETS.len()]),
+            "city": place.city,
+            "state_code": place.state_code,
+            "country_code": "US",
+            "zip": place.zip,
+            "county": place.county,
+            "latitude": round7(place.lat + jitter(17)),
+            "longitude": round7(place.lng - jitter(91)),
+            "stage": STAGES[index % STAGES.len()],
+            "phone": format!("({}) 555-{:04}", place.area_code, (index * 7_919 + 1_000) % 10_000),
+            "created_at": iso8601(created),
+            "updated_at": iso8601(updated),
+            "active": index % 11 != 10,
+            "origin_id": origin_id,
+            "origin_data": origin_data,
+            "company": { "id": company.id, "name": company.name },
+        })
+    }
+
+    #[test]
+    fn generated_projects_match_the_reference() {
+        let data = Data::new(7, 0);
+        for (c, company) in data.companies.iter().enumerate() {
+            for i in (0..300).chain([9_999, 19_999, 123_456, 99_999_999]) {
+                let want = reference_project(company, c, i);
+                assert_eq!(project(company, c, i), want, "company {c} project {i}");
+                assert_eq!(
+                    serde_json::to_vec(&generated(company, c, i)).unwrap(),
+                    serde_json::to_vec(&want).unwrap(),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn page_bodies_are_the_serialised_projects() {
+        let mut data = Data::new(2, 1_000);
+        for (c, start, end) in [
+            (0, 0, 100),
+            (1, 200, 300),
+            (0, 950, 1_000),
+            (1, 7, 8),
+            (0, 5, 5),
+        ] {
+            let company = data.companies[c].clone();
+            let want: Vec<Value> = (start..end)
+                .map(|i| reference_project(&company, c, i))
+                .collect();
+            let want = serde_json::to_vec(&Value::Array(want)).unwrap();
+            let first = data.project_page(c, start, end);
+            assert_eq!(first, want);
+            // Asked again: the very same buffer, from the cache.
+            let again = data.project_page(c, start, end);
+            assert_eq!(again, want);
+            assert_eq!(again.as_ptr(), first.as_ptr());
+        }
+        assert_eq!(data.pages.pages.len(), 5);
+    }
+
+    #[test]
+    fn page_cache_stays_bounded() {
+        let mut data = Data::new(1, 0);
+        let mut served = 0;
+        for page in 0..1_500 {
+            served += data.project_page(0, page * 100, page * 100 + 100).len();
+            assert!(data.pages.bytes <= PAGE_CACHE_BYTES);
+            assert_eq!(
+                data.pages.bytes,
+                data.pages.pages.values().map(Bytes::len).sum::<usize>()
+            );
+        }
+        assert!(
+            served > PAGE_CACHE_BYTES,
+            "the test must overflow the cache"
+        );
+    }
 
     #[test]
     fn ids_round_trip() {

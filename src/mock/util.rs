@@ -172,7 +172,12 @@ pub(crate) fn redact_query(query: &str) -> String {
 
 pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    json_bytes_response(status, Bytes::from(body))
+}
+
+/// A JSON answer whose body is already serialised (shared, not copied).
+pub(crate) fn json_bytes_response(status: StatusCode, body: Bytes) -> Response<Body> {
+    let mut resp = Response::new(Full::new(body));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         CONTENT_TYPE,

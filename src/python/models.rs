@@ -1,9 +1,12 @@
 //! Model classes: each holds the record as the server sent it (parsed in Rust, off the GIL)
 //! and makes Python values only when an attribute is read.
 
+use std::collections::HashMap;
+
 use pyo3::exceptions::{PyAttributeError, PyKeyError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -19,9 +22,192 @@ fn to_py(py: Python<'_>, v: Option<Value>) -> PyResult<Py<PyAny>> {
 
 /// A raw JSON record as Python values (dict, list, …).
 pub fn raw_to_py<'py>(py: Python<'py>, raw: &RawValue) -> PyResult<Bound<'py, PyAny>> {
-    let v: Value = serde_json::from_str(raw.get())
-        .map_err(|e| to_pyerr(py, core::Error::Decode(e.to_string())))?;
-    Ok(pythonize::pythonize(py, &v)?)
+    JsonToPy::new(py).convert(raw)
+}
+
+/// Turns JSON text straight into Python objects, without a `serde_json::Value` in between.
+/// The values are those `pythonize` makes of the `Value` serde_json would parse (the same
+/// parser, the same number rules: integers that fit 64 bits become `int`, other numbers
+/// `float`; a repeated key keeps its first place and its last value). Object keys seen
+/// before are reused: the dicts of a page share their key strings (and their hashes).
+pub struct JsonToPy<'py> {
+    py: Python<'py>,
+    keys: HashMap<Box<str>, Bound<'py, PyString>>,
+    /// The n-th key of the last records, by n: records of one list share their layout, so
+    /// a key is usually found here with one comparison, without hashing.
+    by_place: Vec<(Box<str>, Bound<'py, PyString>)>,
+    /// Keys met so far in the current record.
+    place: usize,
+    /// A Python error raised while building, reported instead of the parser's.
+    failed: Option<PyErr>,
+}
+
+/// Distinct keys kept for reuse, and the longest one kept.
+const KEY_CACHE_ENTRIES: usize = 1024;
+const KEY_CACHE_LEN: usize = 64;
+/// Key places remembered per record.
+const KEY_PLACES: usize = 256;
+
+impl<'py> JsonToPy<'py> {
+    pub fn new(py: Python<'py>) -> Self {
+        JsonToPy {
+            py,
+            keys: HashMap::new(),
+            by_place: Vec::new(),
+            place: 0,
+            failed: None,
+        }
+    }
+
+    /// One JSON document (a record) as a Python value.
+    pub fn convert(&mut self, raw: &RawValue) -> PyResult<Bound<'py, PyAny>> {
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        self.place = 0;
+        let out = PySeed(self)
+            .deserialize(&mut de)
+            .and_then(|v| de.end().map(|()| v));
+        match out {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self
+                .failed
+                .take()
+                .unwrap_or_else(|| to_pyerr(self.py, core::Error::Decode(e.to_string())))),
+        }
+    }
+
+    fn key(&mut self, k: &str) -> Bound<'py, PyString> {
+        let place = self.place;
+        self.place += 1;
+        if let Some((text, s)) = self.by_place.get(place) {
+            if **text == *k {
+                return s.clone();
+            }
+        }
+        if k.len() > KEY_CACHE_LEN {
+            return PyString::new(self.py, k);
+        }
+        let s = match self.keys.get(k) {
+            Some(s) => s.clone(),
+            None => {
+                let s = PyString::new(self.py, k);
+                if self.keys.len() < KEY_CACHE_ENTRIES {
+                    self.keys.insert(k.into(), s.clone());
+                }
+                s
+            }
+        };
+        if place < self.by_place.len() {
+            self.by_place[place] = (k.into(), s.clone());
+        } else if place == self.by_place.len() && place < KEY_PLACES {
+            self.by_place.push((k.into(), s.clone()));
+        }
+        s
+    }
+
+    fn fail<E: de::Error>(&mut self, e: PyErr) -> E {
+        self.failed = Some(e);
+        E::custom("a Python error")
+    }
+}
+
+struct PySeed<'a, 'py>(&'a mut JsonToPy<'py>);
+
+impl<'de, 'py> DeserializeSeed<'de> for PySeed<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'py> Visitor<'de> for PySeed<'_, 'py> {
+    type Value = Bound<'py, PyAny>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(PyBool::new(self.0.py, v).to_owned().into_any())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(PyInt::new(self.0.py, v).into_any())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(PyInt::new(self.0.py, v).into_any())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // As serde_json's `Value`: a number that is not finite is null.
+        Ok(if v.is_finite() {
+            PyFloat::new(self.0.py, v).into_any()
+        } else {
+            self.0.py.None().into_bound(self.0.py)
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(PyString::new(self.0.py, v).into_any())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(self.0.py.None().into_bound(self.0.py))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        PySeed(self.0).deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element_seed(PySeed(&mut *self.0))? {
+            items.push(v);
+        }
+        match PyList::new(self.0.py, items) {
+            Ok(list) => Ok(list.into_any()),
+            Err(e) => Err(self.0.fail(e)),
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let dict = PyDict::new(self.0.py);
+        while let Some(k) = map.next_key_seed(KeySeed(&mut *self.0))? {
+            let v = map.next_value_seed(PySeed(&mut *self.0))?;
+            if let Err(e) = dict.set_item(k, v) {
+                return Err(self.0.fail(e));
+            }
+        }
+        Ok(dict.into_any())
+    }
+}
+
+/// An object key, as a (reused) Python string.
+struct KeySeed<'a, 'py>(&'a mut JsonToPy<'py>);
+
+impl<'de, 'py> DeserializeSeed<'de> for KeySeed<'_, 'py> {
+    type Value = Bound<'py, PyString>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'py> Visitor<'de> for KeySeed<'_, 'py> {
+    type Value = Bound<'py, PyString>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(self.0.key(v))
+    }
 }
 
 fn repr_str(v: Option<String>) -> String {
@@ -164,9 +350,10 @@ impl<'py> IntoPyObject<'py> for Records {
             Records::Companies(v) => PyList::new(py, v.into_iter().map(Company::from))?,
             Records::Projects(v) => PyList::new(py, v.into_iter().map(Project::from))?,
             Records::Json(v) => {
+                let mut conv = JsonToPy::new(py);
                 let items = v
                     .iter()
-                    .map(|x| raw_to_py(py, x))
+                    .map(|x| conv.convert(x))
                     .collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, items)?
             }
@@ -309,5 +496,128 @@ impl Token {
             opt(self.inner.expires_at()),
             if self.inner.refresh_token.is_some() { "'[redacted]'" } else { "None" },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `raw_to_py` gave before it converted directly: `pythonize` of the parsed `Value`.
+    fn through_value<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+        let v: Value = serde_json::from_str(text)
+            .map_err(|e| to_pyerr(py, core::Error::Decode(e.to_string())))?;
+        Ok(pythonize::pythonize(py, &v)?)
+    }
+
+    /// `repr` shows the types (1 / 1.0 / True), the float digits and the key order; `==` and
+    /// a type walk catch anything `repr` could hide.
+    fn same<'py>(a: &Bound<'py, PyAny>, b: &Bound<'py, PyAny>) -> bool {
+        fn types(v: &Bound<'_, PyAny>) -> String {
+            let mut out = v.get_type().name().unwrap().to_string();
+            if let Ok(d) = v.cast::<PyDict>() {
+                for (k, x) in d.iter() {
+                    out += &format!("[{}:{}]", types(&k), types(&x));
+                }
+            } else if let Ok(l) = v.cast::<PyList>() {
+                for x in l.iter() {
+                    out += &format!("[{}]", types(&x));
+                }
+            }
+            out
+        }
+        a.repr().unwrap().to_string() == b.repr().unwrap().to_string()
+            && a.eq(b).unwrap()
+            && types(a) == types(b)
+    }
+
+    const DOCS: &[&str] = &[
+        r#"{"id": 5000000000001, "name": "Riverside Medical Center #1", "active": true, "origin_id": null}"#,
+        r#"{"big": 18446744073709551615, "bigger": 18446744073709551616, "neg": -9223372036854775808,
+            "more_neg": -9223372036854775809, "zero": 0, "neg_zero": -0, "neg_zero_f": -0.0}"#,
+        r#"{"f": 1.5, "e": 1e3, "E": 2E-7, "tiny": 5e-324, "huge": 1.7976931348623157e308,
+            "lat": 34.3988838, "third": 0.3333333333333333, "int_like": 3.0}"#,
+        r#"{"s": "caf\u00e9 \u2603 \ud83d\ude00 😀 \"q\" \\ \/ \b\f\n\r\t", "empty": "", "nul": "a\u0000b"}"#,
+        r#"{"nested": {"a": [1, [2, [3, {"b": null}]], {}], "c": {"d": {"e": [true, false]}}}}"#,
+        r#"{"dup": 1, "other": 2, "dup": 3}"#,
+        r#"{"": "empty key", "ключ": "значение", "a key much longer than sixty-four bytes, so it is not kept for reuse": 1}"#,
+        r#"[1, "two", 3.0, null, true, {"x": []}]"#,
+        r#""just a string""#,
+        "42",
+        "-1.25",
+        "null",
+        "true",
+        "[]",
+        "{}",
+        "  {\"padded\" : [ 1 , 2 ] }  ",
+    ];
+
+    /// Text a `RawValue` accepts (it only checks the syntax) that is still not a JSON value
+    /// serde_json can decode.
+    const UNDECODABLE: &[&str] = &[r#"{"lone": "\ud800"}"#, "1e400", r#"[1, {"a": -1e999}]"#];
+
+    #[test]
+    fn direct_conversion_matches_pythonize() {
+        Python::initialize();
+        Python::attach(|py| {
+            let mut shared = JsonToPy::new(py);
+            for doc in DOCS {
+                let raw = RawValue::from_string(doc.to_string()).unwrap();
+                let want = through_value(py, doc).unwrap();
+                let got = raw_to_py(py, &raw).unwrap();
+                assert!(same(&got, &want), "{doc}: {got:?} != {want:?}");
+                // The converter that reuses keys across records gives the same values.
+                let again = shared.convert(&raw).unwrap();
+                assert!(same(&again, &want), "{doc} (shared keys)");
+            }
+        });
+    }
+
+    #[test]
+    fn reused_keys_are_shared_strings() {
+        Python::initialize();
+        Python::attach(|py| {
+            let mut conv = JsonToPy::new(py);
+            let a = RawValue::from_string(r#"{"name": "a", "stage": 1}"#.into()).unwrap();
+            let b = RawValue::from_string(r#"{"name": "b", "stage": 2}"#.into()).unwrap();
+            let (a, b) = (conv.convert(&a).unwrap(), conv.convert(&b).unwrap());
+            fn key<'py>(d: &Bound<'py, PyAny>) -> Bound<'py, PyAny> {
+                d.cast::<PyDict>().unwrap().keys().get_item(0).unwrap()
+            }
+            assert!(key(&a).is(key(&b)));
+            assert_eq!(a.get_item("name").unwrap().to_string(), "a");
+            assert_eq!(b.get_item("stage").unwrap().extract::<i64>().unwrap(), 2);
+            // Keys in another order, or nested, or new, are still the right keys.
+            for (doc, want) in [
+                (r#"{"stage": 3, "name": "c"}"#, "{'stage': 3, 'name': 'c'}"),
+                (r#"{"name": "d", "stage": 4}"#, "{'name': 'd', 'stage': 4}"),
+                (
+                    r#"{"name": {"stage": 5}, "x": 6}"#,
+                    "{'name': {'stage': 5}, 'x': 6}",
+                ),
+                (r#"{"name": "e"}"#, "{'name': 'e'}"),
+                (r#"{"stage": 7, "name": "f"}"#, "{'stage': 7, 'name': 'f'}"),
+            ] {
+                let raw = RawValue::from_string(doc.into()).unwrap();
+                assert_eq!(
+                    conv.convert(&raw).unwrap().repr().unwrap().to_string(),
+                    want
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn undecodable_records_fail_like_before() {
+        Python::initialize();
+        Python::attach(|py| {
+            for doc in UNDECODABLE {
+                let raw = RawValue::from_string(doc.to_string()).unwrap();
+                let want = through_value(py, doc).unwrap_err();
+                let got = raw_to_py(py, &raw).unwrap_err();
+                assert_eq!(got.to_string(), want.to_string(), "{doc}");
+                assert!(got.get_type(py).is(want.get_type(py)), "{doc}");
+            }
+        });
     }
 }
