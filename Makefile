@@ -22,12 +22,13 @@ $(BUILD_STAMP): $(RUST_SOURCES)
 	@mkdir -p $(@D) && rm -f target/.procore-build-* && touch $@
 
 ## test: build if needed, then every Rust test and every Python test
-test: build
-	cargo test --no-default-features --profile $(PROFILE)
+test: build test-rust
 	$(PYTHON) -m pytest
 
+## test-rust: the core and mock tests, then the unit tests of the pyo3 layer (JSON to Python)
 test-rust:
 	cargo test --no-default-features --profile $(PROFILE)
+	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo test --profile $(PROFILE) --features python --lib python::
 
 test-python: build
 	$(PYTHON) -m pytest
