@@ -390,7 +390,7 @@ def _cmd_login(args: argparse.Namespace) -> int:
     with _client(settings, args, token_store=True) as client:
         if args.client_credentials:
             client.client_credentials()
-        elif args.oob or not hasattr(client, "login"):
+        elif args.oob:
             _login_oob(client, interactive)
         else:
             client.login(
