@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Union
 from urllib.parse import parse_qs, urlsplit
 
 from ._exceptions import ConfigError, OAuthError
+from ._env import in_notebook
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._procore import AsyncClient, Client, Token
@@ -75,24 +76,6 @@ def code_challenge(verifier: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Where are we?
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (an IPython ZMQ shell, Colab's included).
-
-    There the loopback redirect is no use as often as not (the kernel may run on another
-    machine than the browser), and ``input()`` works, so ``login()`` asks for the code.
-    """
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    try:
-        shell = ipython.get_ipython()
-    except Exception:
-        return False
-    if shell is None:
-        return False
-    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
 
 
 def _say(*lines: str) -> None:

@@ -19,6 +19,7 @@ import sys
 from typing import Any, AsyncIterator, Iterator, List, Optional
 
 from ._exceptions import ConfigError, MissingDependencyError
+from ._env import in_notebook
 from ._results import ResultList
 
 __all__ = ["PAGES_FOR_A_BAR", "acollect", "collect", "wanted"]
@@ -32,18 +33,6 @@ def _installed(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
-
-
-def in_notebook() -> bool:
-    """Whether this runs in a Jupyter (IPython) kernel."""
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    try:
-        shell = ipython.get_ipython()
-    except Exception:
-        return False
-    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _interactive() -> bool:
