@@ -117,6 +117,20 @@ pub struct Config {
     pub max_concurrency: usize,
 }
 
+impl Config {
+    /// The client id, or the error that says how to give one (`what` names the call).
+    pub fn require_client_id(&self, what: &str) -> Result<&str> {
+        super::oauth::require_client_id(self.client_id.as_deref(), what)
+    }
+
+    /// The client id and secret, or the error that says how to give the missing one.
+    pub fn require_credentials(&self, what: &str) -> Result<(&str, &Secret)> {
+        let id = self.require_client_id(what)?;
+        let secret = super::oauth::require_client_secret(self.client_secret.as_ref(), what)?;
+        Ok((id, secret))
+    }
+}
+
 impl ClientOptions {
     /// Checks every argument; nothing is sent before this passes.
     pub fn validate(&self) -> Result<(Config, Option<Token>)> {

@@ -225,9 +225,9 @@ fn default_error(status: u16) -> &'static str {
 }
 
 /// A non-empty client id, or the error that says how to give one.
-pub fn require_client_id(client_id: Option<&str>, what: &str) -> Result<String> {
+pub fn require_client_id<'a>(client_id: Option<&'a str>, what: &str) -> Result<&'a str> {
     match client_id {
-        Some(id) if !id.trim().is_empty() => Ok(id.to_string()),
+        Some(id) if !id.trim().is_empty() => Ok(id),
         _ => Err(Error::Config(format!(
             "{what} needs a client_id: pass client_id=… or set PROCORE_CLIENT_ID"
         ))),

@@ -709,15 +709,15 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, resolved) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,
-                path.into(),
-                q,
-                Some(resolved),
+                list.path.into(),
+                list.query,
+                Some(list.company_id),
                 Kind::ProjectPages,
                 base.is_async,
             );
@@ -740,14 +740,14 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, company) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         Ok(PageIterator::new(
             c,
-            path.into(),
-            q,
-            Some(company),
+            list.path.into(),
+            list.query,
+            Some(list.company_id),
             Kind::Projects,
             base.is_async,
         ))
