@@ -173,7 +173,7 @@ impl Client {
     pub(super) fn secrets(&self, extra: Option<&Token>) -> Vec<Secret> {
         let mut v = Vec::new();
         if let Some(s) = &self.inner.cfg.client_secret {
-            v.push(s.clone());
+            v.push(s.secret().clone());
         }
         for t in self.auth().token.iter().chain(extra) {
             v.push(t.access_token.clone());

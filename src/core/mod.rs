@@ -5,7 +5,7 @@
 //! (one attempt: send, read, log), `retry` (the one retry loop and its decisions), `pacer`
 //! (rate limits), `renewal` (the token and its single-flight renewal), `pagination` (list
 //! endpoints), `api/` (the endpoints, one module per area), `config` (options, validated
-//! once), `oauth` (OAuth requests and answers, pure), and the types they share.
+//! once, into the types of `options`), `oauth` (OAuth requests and answers, pure), and the types they share.
 
 mod api;
 mod client;
@@ -14,6 +14,7 @@ mod error;
 mod logs;
 mod models;
 mod oauth;
+mod options;
 mod pacer;
 mod pagination;
 mod params;
@@ -27,13 +28,17 @@ mod transport;
 
 pub use api::{ProjectsRequest, COMPANIES_PATH, ME_PATH, PROJECTS_PATH};
 pub use client::Client;
-pub use config::{ClientOptions, Config, Environment};
+pub use config::{ClientOptions, Config};
 pub use error::{ApiError, Error, Result};
 pub use logs::LOG_TARGETS;
 pub use models::{Company, Me, Project};
 pub use oauth::{
     authorization_url, check_code_verifier, check_redirect_uri, require_client_id,
     require_client_secret, Grant,
+};
+pub use options::{
+    defaults, ClientId, ClientSecret, Environment, RedirectUri, MAX_CONCURRENCY_RANGE,
+    MAX_RETRIES_RANGE, MAX_SECONDS, OOB_REDIRECT_URI,
 };
 pub use pacer::{PaceStep, RateHeaders, RateLimit, RateState};
 pub use pagination::{parse_link_header, LinkRels, Page, PageStream};

@@ -6,6 +6,7 @@ use crate::core::client::Client;
 use crate::core::error::{Error, Result};
 use crate::core::logs;
 use crate::core::oauth::{self, Grant};
+use crate::core::options::RedirectUri;
 use crate::core::retry::Idempotency;
 use crate::core::secret::Secret;
 use crate::core::store::Origin;
@@ -29,7 +30,7 @@ impl Client {
         let cfg = &self.inner.cfg;
         let id = cfg.require_client_id("authorization_url()")?;
         let redirect_uri = match redirect_uri {
-            Some(r) => oauth::check_redirect_uri(r)?,
+            Some(r) => RedirectUri::parse(r)?,
             None => cfg.redirect_uri.clone(),
         };
         if let Some(c) = code_challenge {
@@ -60,7 +61,7 @@ impl Client {
             return Err(Error::Config("exchange_code(): the code is empty".into()));
         }
         let redirect_uri = match redirect_uri {
-            Some(r) => oauth::check_redirect_uri(r)?,
+            Some(r) => RedirectUri::parse(r)?,
             None => self.inner.cfg.redirect_uri.clone(),
         };
         if let Some(v) = code_verifier {
@@ -68,7 +69,7 @@ impl Client {
         }
         Ok(Grant::AuthorizationCode {
             code: Secret::new(code),
-            redirect_uri,
+            redirect_uri: redirect_uri.into(),
             code_verifier: code_verifier.map(Secret::new),
         })
     }
