@@ -1,3 +1,6 @@
+//! Secrets: a string that never shows in `Debug` or `Display`, and the scrubbing of secrets
+//! from text a server sent.
+
 use std::fmt;
 use std::sync::Arc;
 
