@@ -20,6 +20,7 @@ from typing import (
     List,
     Literal,
     Optional,
+    Tuple,
     TypeVar,
     Union,
     final,
@@ -43,6 +44,9 @@ __all__ = [
     "Company",
     "Project",
     "__version__",
+    "DEFAULTS",
+    "ENVIRONMENTS",
+    "environment_name",
     "MockServer",
     "_complete_future",
     "_drain_deliveries",
@@ -51,6 +55,18 @@ __all__ = [
 ]
 
 __version__: str
+
+DEFAULTS: Dict[str, Union[str, float, int]]
+"""The defaults of the clients' options, from the core: ``environment``, ``redirect_uri``,
+``timeout``, ``connect_timeout_cap`` (``connect_timeout`` defaults to ``min(timeout, cap)``),
+``max_retries`` and ``max_concurrency``."""
+
+ENVIRONMENTS: Dict[str, Tuple[str, str]]
+"""Procore's environments, from the core: name -> (API host, login host)."""
+
+def environment_name(name: str) -> str:
+    """The name the client gives an environment (``"prod"`` -> ``"production"``, any case);
+    ``ConfigError`` for a name it does not know."""
 
 _T = TypeVar("_T")
 _T_co = TypeVar("_T_co", covariant=True)

@@ -1,5 +1,218 @@
-//! Procore pagination: `page` (from 1) and `per_page` in the query; `Total`, `Per-Page` and
-//! `Link` (RFC 8288) in the response.
+//! Pagination: walking every page of a list endpoint. Procore pages with `page` (from 1) and
+//! `per_page` in the query, and `Total`, `Per-Page` and `Link` (RFC 8288) in the answer. With
+//! `Total` on page 1, pages 2..N are fetched concurrently and handed over in order; without
+//! it, `Link rel="next"` is followed. The records come as raw JSON, one `Vec` a page.
+
+use std::sync::{Arc, OnceLock};
+
+use futures::StreamExt;
+use reqwest::Method;
+use serde_json::value::RawValue;
+use url::Url;
+
+use super::client::Client;
+use super::error::{Error, Result};
+use super::models::decode_page;
+use super::transport::{header_str, Response};
+
+/// `per_page` sent when the caller gives none.
+const DEFAULT_PER_PAGE: u64 = 100;
+/// Pages followed through `Link` before the walk is refused as endless.
+const MAX_LINKED_PAGES: u64 = 1_000_000;
+
+/// One page's records, raw.
+pub type Page = Vec<Box<RawValue>>;
+
+/// Pages fetched ahead by a background task; dropping it stops the task.
+pub struct PageStream {
+    rx: tokio::sync::mpsc::Receiver<Result<Page>>,
+    total: Arc<OnceLock<u64>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PageStream {
+    /// The next page, `None` after the last one.
+    pub async fn next_page(&mut self) -> Option<Result<Page>> {
+        self.rx.recv().await
+    }
+
+    /// The record count the server announced (`Total`), once page 1 has arrived.
+    pub fn total(&self) -> Option<u64> {
+        self.total.get().copied()
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Client {
+    /// Every record of a list endpoint, in order (see [`Client::walk_pages`]).
+    pub async fn paginate(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+    ) -> Result<Page> {
+        let mut records = Vec::new();
+        self.walk_pages(path, query, company_id, |page, total| {
+            if let Some(t) = total {
+                records.reserve(t as usize);
+            }
+            records.extend(page);
+            futures::future::ready(true)
+        })
+        .await?;
+        Ok(records)
+    }
+
+    /// The pages of a list endpoint as a channel, fetched ahead in a background task (at most
+    /// `max_concurrency` pages in flight plus as many waiting), for lazy iteration.
+    pub fn pages(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+    ) -> Result<PageStream> {
+        self.api_url(path)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(self.inner.cfg.max_concurrency);
+        let total = Arc::new(OnceLock::new());
+        let (client, path, query, total_w) = (
+            self.clone(),
+            path.to_string(),
+            query.to_vec(),
+            total.clone(),
+        );
+        let task = tokio::spawn(async move {
+            let walked = client
+                .walk_pages(&path, &query, company_id, |page, t| {
+                    if let Some(t) = t {
+                        let _ = total_w.set(t);
+                    }
+                    let tx = tx.clone();
+                    async move { tx.send(Ok(page)).await.is_ok() }
+                })
+                .await;
+            if let Err(e) = walked {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        Ok(PageStream { rx, total, task })
+    }
+
+    /// Walks every page of a list endpoint in order, handing each to `sink` (with `Total` when
+    /// the server sent it) until the sink returns false. With `Total` from page 1, pages 2..N
+    /// are fetched concurrently (within `max_concurrency`) and handed over in order; without
+    /// it, `Link rel="next"` is followed. A `per_page` in `query` is respected; the server's
+    /// `Per-Page` wins.
+    pub async fn walk_pages<F, Fut>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+        mut sink: F,
+    ) -> Result<()>
+    where
+        F: FnMut(Page, Option<u64>) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let url = self.api_url(path)?;
+        let mut base_query: Vec<(String, String)> =
+            query.iter().filter(|(k, _)| k != "page").cloned().collect();
+        let asked = match base_query.iter().find(|(k, _)| k == "per_page") {
+            Some((_, v)) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    Error::Config(format!("per_page must be a positive integer, not {v:?}"))
+                })?,
+            None => {
+                base_query.push(("per_page".into(), DEFAULT_PER_PAGE.to_string()));
+                DEFAULT_PER_PAGE
+            }
+        };
+        let first = self.page(&url, &base_query, 1, company_id).await?;
+        let total = first.header_u64("total");
+        let per_page = first
+            .header_u64("per-page")
+            .filter(|n| *n > 0)
+            .unwrap_or(asked);
+        let link_next = next_link(&first);
+        if !sink(records(&first)?, total).await {
+            return Ok(());
+        }
+        if let Some(total) = total {
+            let pages = page_count(total, per_page);
+            if pages < 2 {
+                return Ok(());
+            }
+            for (k, v) in base_query.iter_mut() {
+                if k == "per_page" {
+                    *v = per_page.to_string();
+                }
+            }
+            let mut rest = futures::stream::iter(2..=pages)
+                .map(|p| {
+                    let (url, q) = (&url, &base_query);
+                    async move { records(&self.page(url, q, p, company_id).await?) }
+                })
+                .buffered(self.inner.cfg.max_concurrency);
+            while let Some(page) = rest.next().await {
+                if !sink(page?, Some(total)).await {
+                    return Ok(());
+                }
+            }
+        } else {
+            let mut next = link_next;
+            let mut seen = 1u64;
+            while let Some(href) = next {
+                seen += 1;
+                if seen > MAX_LINKED_PAGES {
+                    return Err(Error::Decode(
+                        "pagination: more than a million pages".into(),
+                    ));
+                }
+                let next_url = self.api_url(&href)?;
+                let resp = self
+                    .send(Method::GET, next_url, &[], None, company_id)
+                    .await?;
+                next = next_link(&resp);
+                if !sink(records(&resp)?, None).await {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `GET` page number `page` of a list.
+    async fn page(
+        &self,
+        url: &Url,
+        query: &[(String, String)],
+        page: u64,
+        company_id: Option<i64>,
+    ) -> Result<Response> {
+        let mut q = query.to_vec();
+        q.push(("page".into(), page.to_string()));
+        self.send(Method::GET, url.clone(), &q, None, company_id)
+            .await
+    }
+}
+
+/// The records of one page, raw: a JSON list, or v2's `{"data": [...]}` envelope.
+fn records(resp: &Response) -> Result<Page> {
+    decode_page(&resp.body)
+}
+
+/// The `Link rel="next"` URL of an answer.
+fn next_link(resp: &Response) -> Option<String> {
+    header_str(&resp.headers, "link").and_then(|l| parse_link_header(l).next)
+}
 
 /// The URLs of a `Link` header, by relation.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

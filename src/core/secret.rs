@@ -1,3 +1,6 @@
+//! Secrets: a string that never shows in `Debug` or `Display`, and the scrubbing of secrets
+//! from text a server sent.
+
 use std::fmt;
 use std::sync::Arc;
 
@@ -15,6 +18,12 @@ impl Secret {
     /// an HTTP header, a form field, the token store or `Token.to_dict()`.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl AsRef<Secret> for Secret {
+    fn as_ref(&self) -> &Secret {
+        self
     }
 }
 

@@ -1,3 +1,6 @@
+//! The OAuth token: reading it from the token endpoint's answer or a stored file, writing it
+//! back, and when it needs renewing.
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};

@@ -12,8 +12,9 @@ use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
 use super::errors::{config_error, to_pyerr};
 use super::iter::{Kind, PageIterator};
 use super::models::{Json, Me, Project, Records, Token};
+use super::options;
 use super::runtime::{awaitable, dispatch, runtime};
-use crate::core::{self, ClientOptions, Secret};
+use crate::core::{self, defaults, ClientOptions, Secret};
 
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
@@ -207,7 +208,7 @@ impl BaseClient {
         kw.set_item("oob", oob)?;
         kw.set_item("port", port)?;
         kw.set_item("timeout", timeout)?;
-        kw.set_item("client_redirect_uri", &cfg.redirect_uri)?;
+        kw.set_item("client_redirect_uri", cfg.redirect_uri.as_str())?;
         // Sync: runs the flow here and returns the Token. Async: returns the coroutine.
         Ok(flow.call((slf,), Some(&kw))?.unbind())
     }
@@ -421,7 +422,12 @@ impl BaseClient {
 
     #[getter]
     fn client_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        Ok(self.core(py)?.config().client_id.clone())
+        Ok(self
+            .core(py)?
+            .config()
+            .client_id
+            .as_deref()
+            .map(str::to_string))
     }
 
     #[getter]
@@ -527,13 +533,20 @@ macro_rules! client_class {
         #[pymethods]
         impl $name {
             #[new]
+            // The defaults are the core's (`core::defaults`). The text signature repeats the
+            // numeric ones for `inspect` and stubtest (tests/test_options.py checks them).
             #[pyo3(signature = (
-                client_id=None, client_secret=None, *, environment="production".to_string(),
-                base_url=None, login_url=None, redirect_uri="urn:ietf:wg:oauth:2.0:oob".to_string(),
+                client_id=None, client_secret=None, *,
+                environment=defaults::ENVIRONMENT.name().to_string(), base_url=None,
+                login_url=None, redirect_uri=defaults::REDIRECT_URI.to_string(),
                 access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
-                timeout=30.0, connect_timeout=None, read_timeout=None, max_retries=3,
-                max_concurrency=8
+                timeout=defaults::TIMEOUT, connect_timeout=None, read_timeout=None,
+                max_retries=defaults::MAX_RETRIES, max_concurrency=defaults::MAX_CONCURRENCY
             ))]
+            #[pyo3(text_signature = "(client_id=None, client_secret=None, *, environment=..., \
+                base_url=None, login_url=None, redirect_uri=..., access_token=None, token=None, \
+                token_store=None, company_id=None, ca_cert=None, timeout=30.0, \
+                connect_timeout=None, read_timeout=None, max_retries=3, max_concurrency=8)")]
             #[allow(clippy::too_many_arguments)]
             fn py_new(
                 py: Python<'_>,
@@ -548,11 +561,11 @@ macro_rules! client_class {
                 token_store: Option<&Bound<'_, PyAny>>,
                 company_id: Option<&Bound<'_, PyAny>>,
                 ca_cert: Option<&Bound<'_, PyAny>>,
-                timeout: f64,
-                connect_timeout: Option<f64>,
-                read_timeout: Option<f64>,
-                max_retries: i64,
-                max_concurrency: i64,
+                #[pyo3(from_py_with = options::seconds)] timeout: f64,
+                #[pyo3(from_py_with = options::optional_seconds)] connect_timeout: Option<f64>,
+                #[pyo3(from_py_with = options::optional_seconds)] read_timeout: Option<f64>,
+                #[pyo3(from_py_with = options::count)] max_retries: i64,
+                #[pyo3(from_py_with = options::count)] max_concurrency: i64,
             ) -> PyResult<PyClassInitializer<Self>> {
                 let base = BaseClient::build(
                     py, $is_async, client_id, client_secret, environment, base_url, login_url,
@@ -709,15 +722,15 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, resolved) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,
-                path.into(),
-                q,
-                Some(resolved),
+                list.path.into(),
+                list.query,
+                Some(list.company_id),
                 Kind::ProjectPages,
                 base.is_async,
             );
@@ -740,14 +753,14 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, company) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         Ok(PageIterator::new(
             c,
-            path.into(),
-            q,
-            Some(company),
+            list.path.into(),
+            list.query,
+            Some(list.company_id),
             Kind::Projects,
             base.is_async,
         ))

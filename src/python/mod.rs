@@ -8,6 +8,7 @@ mod iter;
 mod logging;
 mod mock;
 mod models;
+mod options;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -31,5 +32,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .import("atexit")?
         .call_method1("register", (m.getattr("_drain_deliveries")?,))?;
     logging::register(m)?;
+    options::register(m)?;
     Ok(())
 }
