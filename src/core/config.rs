@@ -209,6 +209,8 @@ impl ClientOptions {
                 if a.expose().trim().is_empty() {
                     return Err(Error::Config("access_token is empty".into()));
                 }
+                super::token::check_access_token(a.expose())
+                    .map_err(|e| Error::Config(format!("access_token: {e}")))?;
                 Some(Token::bearer(a.clone()))
             }
             (None, Some(t)) => Some(t.clone()),
