@@ -85,3 +85,61 @@ def test_temporary_files_of_a_killed_save_are_removed(fresh_server, tmp_path):
     assert not stale.exists()
     # One written just now may belong to a save in progress in another process.
     assert fresh.exists()
+
+
+def _break_saves(path):
+    """Saves of the store at `path` fail from now on (a directory where the file goes, which
+    stops even root, unlike a read-only folder); loads find no file. Returns the undo."""
+    os.remove(path)
+    os.mkdir(path)
+    (path / "keep").write_text("")
+
+    def undo() -> None:
+        os.remove(path / "keep")
+        os.rmdir(path)
+
+    return undo
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_a_rotated_token_whose_save_fails_is_kept_and_saved_later(fresh_server, tmp_path, is_async):
+    import asyncio
+    import json
+
+    path = tmp_path / "token.json"
+    with fresh_server.client(token_store=str(path)) as c:
+        c.exchange_code(fresh_server.approve(c.authorization_url()))
+    first = procore.Token.from_dict(json.loads(path.read_text()))
+
+    async def run() -> None:
+        factory = fresh_server.async_client if is_async else fresh_server.client
+        c = factory(token_store=str(path))
+        try:
+            undo = _break_saves(path)
+            fresh_server.expire_tokens()
+
+            async def call(f):  # the same script for both clients
+                r = f()
+                return await r if is_async else r
+
+            with pytest.raises(procore.TokenStoreError) as info:
+                await call(c.me)
+            assert "kept in memory" in str(info.value)
+            rotated = c.token
+            assert rotated is not None and rotated.refresh_token != first.refresh_token
+            # The rotated token is current and works, without another refresh.
+            grants = fresh_server.stats()["token_requests"].get("refresh_token", 0)
+            assert (await call(c.me)).id
+            assert fresh_server.stats()["token_requests"].get("refresh_token", 0) == grants
+            # Once the store can be written again, the next token is saved; the refresh uses
+            # the rotated refresh token (the store's dead one would be invalid_grant).
+            undo()
+            newest = await call(c.refresh)
+            saved = procore.Token.from_dict(json.loads(path.read_text()))
+            assert saved == newest and saved.refresh_token != rotated.refresh_token
+        finally:
+            r = c.close()
+            if is_async:
+                await r
+
+    asyncio.run(run())

@@ -72,7 +72,13 @@ pub struct ClientOptions {
     pub read_timeout: Option<f64>,
     pub max_retries: i64,
     pub max_concurrency: i64,
+    /// The largest answer read, in bytes once decoded; `None` for the default.
+    pub max_response_bytes: Option<i64>,
 }
+
+/// The largest answer read by default (decoded bytes): far above any page of records, far
+/// below what would exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -93,6 +99,7 @@ impl Default for ClientOptions {
             read_timeout: None,
             max_retries: 3,
             max_concurrency: 8,
+            max_response_bytes: None,
         }
     }
 }
@@ -115,6 +122,8 @@ pub struct Config {
     pub read_timeout: Option<Duration>,
     pub max_retries: u32,
     pub max_concurrency: usize,
+    /// The largest answer read (decoded bytes).
+    pub max_response_bytes: u64,
 }
 
 impl Config {
@@ -178,6 +187,15 @@ impl ClientOptions {
                 self.max_retries
             )));
         }
+        let max_response_bytes = match self.max_response_bytes {
+            None => DEFAULT_MAX_RESPONSE_BYTES,
+            Some(n) if n >= 1 => n as u64,
+            Some(n) => {
+                return Err(Error::Config(format!(
+                    "max_response_bytes must be a positive number of bytes, not {n}"
+                )))
+            }
+        };
         if !(1..=256).contains(&self.max_concurrency) {
             return Err(Error::Config(format!(
                 "max_concurrency must be between 1 and 256, not {}",
@@ -231,6 +249,7 @@ impl ClientOptions {
             read_timeout: read_timeout.map(Duration::from_secs_f64),
             max_retries: self.max_retries as u32,
             max_concurrency: self.max_concurrency as usize,
+            max_response_bytes,
         };
         Ok((cfg, token))
     }

@@ -89,6 +89,13 @@ impl TokenStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io("read (a symbolic link is refused)", e)),
         };
+        let meta = file.metadata().map_err(|e| self.io("read", e))?;
+        if !meta.is_file() {
+            return Err(Error::TokenStore(format!(
+                "{}: not a regular file",
+                self.path.display()
+            )));
+        }
         make_private(&file).map_err(|e| self.io("chmod 0600", e))?;
         let mut bytes = Vec::new();
         // A token file is a few hundred bytes: a huge one is not ours.
@@ -318,7 +325,10 @@ mod tests {
         fs::write(&target, b"do not touch").unwrap();
         let store = TokenStore::new(dir.path().join("t.json"));
         std::os::unix::fs::symlink(&target, store.lock_path()).unwrap();
-        let err = store.lock().err().expect("a symlinked lock file is refused");
+        let err = store
+            .lock()
+            .err()
+            .expect("a symlinked lock file is refused");
         assert!(err.to_string().contains("symbolic link"), "{err}");
         fs::remove_file(store.lock_path()).unwrap();
         std::os::unix::fs::symlink(&target, store.path()).unwrap();

@@ -275,9 +275,19 @@ mod tests {
 
     #[test]
     fn access_tokens_that_cannot_be_a_header_are_refused() {
-        for bad in ["ab\r\nX-Evil: 1", "ab\ncd", "a b", "tab\t", "caf\u{e9}", "nul\u{0}"] {
+        for bad in [
+            "ab\r\nX-Evil: 1",
+            "ab\ncd",
+            "a b",
+            "tab\t",
+            "caf\u{e9}",
+            "nul\u{0}",
+        ] {
             let err = Token::from_json(&json!({"access_token": bad})).unwrap_err();
-            assert!(err.to_string().contains("cannot be sent in a header"), "{err}");
+            assert!(
+                err.to_string().contains("cannot be sent in a header"),
+                "{err}"
+            );
             // The message never shows the token.
             assert!(!err.to_string().contains(bad));
         }

@@ -42,6 +42,7 @@ impl BaseClient {
         read_timeout: Option<f64>,
         max_retries: i64,
         max_concurrency: i64,
+        max_response_bytes: Option<i64>,
     ) -> PyResult<Self> {
         let token = match token {
             None => None,
@@ -75,6 +76,7 @@ impl BaseClient {
             read_timeout,
             max_retries,
             max_concurrency,
+            max_response_bytes,
         };
         let _rt = runtime().enter();
         let client = core::Client::new(&opts).map_err(|e| to_pyerr(py, e))?;
@@ -532,7 +534,7 @@ macro_rules! client_class {
                 base_url=None, login_url=None, redirect_uri="urn:ietf:wg:oauth:2.0:oob".to_string(),
                 access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
                 timeout=30.0, connect_timeout=None, read_timeout=None, max_retries=3,
-                max_concurrency=8
+                max_concurrency=8, max_response_bytes=None
             ))]
             #[allow(clippy::too_many_arguments)]
             fn py_new(
@@ -553,11 +555,13 @@ macro_rules! client_class {
                 read_timeout: Option<f64>,
                 max_retries: i64,
                 max_concurrency: i64,
+                max_response_bytes: Option<i64>,
             ) -> PyResult<PyClassInitializer<Self>> {
                 let base = BaseClient::build(
                     py, $is_async, client_id, client_secret, environment, base_url, login_url,
                     redirect_uri, access_token, token, token_store, company_id, ca_cert, timeout,
                     connect_timeout, read_timeout, max_retries, max_concurrency,
+                    max_response_bytes,
                 )?;
                 Ok(PyClassInitializer::from(base).add_subclass($name))
             }
