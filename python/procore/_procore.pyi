@@ -446,6 +446,7 @@ class Client(BaseClient[_Sync]):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
+        max_response_bytes: Optional[int] = None,
     ) -> Self:
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
@@ -478,6 +479,7 @@ class AsyncClient(BaseClient[_Async]):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
+        max_response_bytes: Optional[int] = None,
     ) -> Self:
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``

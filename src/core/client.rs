@@ -106,7 +106,7 @@ impl Client {
                 cfg,
                 http,
                 pacer: Pacer::default(),
-                auth: Mutex::new(AuthState { token, origin }),
+                auth: Mutex::new(AuthState::new(token, origin)),
                 renew_lock: tokio::sync::Mutex::new(()),
                 store,
             }),

@@ -31,6 +31,8 @@ pub struct ClientOptions {
     pub read_timeout: Option<f64>,
     pub max_retries: i64,
     pub max_concurrency: i64,
+    /// The largest answer read, in bytes once decoded; `None` for the default.
+    pub max_response_bytes: Option<i64>,
 }
 
 impl Default for ClientOptions {
@@ -52,6 +54,7 @@ impl Default for ClientOptions {
             read_timeout: None,
             max_retries: defaults::MAX_RETRIES,
             max_concurrency: defaults::MAX_CONCURRENCY,
+            max_response_bytes: None,
         }
     }
 }
@@ -74,6 +77,8 @@ pub struct Config {
     pub read_timeout: Option<Duration>,
     pub max_retries: u32,
     pub max_concurrency: usize,
+    /// The largest answer read (decoded bytes).
+    pub max_response_bytes: u64,
 }
 
 impl Config {
@@ -131,6 +136,15 @@ impl ClientOptions {
             self.max_concurrency,
             options::MAX_CONCURRENCY_RANGE,
         )?;
+        let max_response_bytes = match self.max_response_bytes {
+            None => defaults::MAX_RESPONSE_BYTES,
+            Some(n) if n >= 1 => n as u64,
+            Some(n) => {
+                return Err(Error::Config(format!(
+                    "max_response_bytes must be a positive number of bytes, not {n}"
+                )))
+            }
+        };
         let ca_cert_pem = match &self.ca_cert {
             None => None,
             Some(p) => {
@@ -156,6 +170,8 @@ impl ClientOptions {
                 if a.expose().trim().is_empty() {
                     return Err(Error::Config("access_token is empty".into()));
                 }
+                super::token::check_access_token(a.expose())
+                    .map_err(|e| Error::Config(format!("access_token: {e}")))?;
                 Some(Token::bearer(a.clone()))
             }
             (None, Some(t)) => Some(t.clone()),
@@ -176,6 +192,7 @@ impl ClientOptions {
             read_timeout,
             max_retries,
             max_concurrency: max_concurrency as usize,
+            max_response_bytes,
         };
         Ok((cfg, token))
     }

@@ -28,6 +28,9 @@ pub mod defaults {
     pub const CONNECT_TIMEOUT_CAP: f64 = 10.0;
     pub const MAX_RETRIES: i64 = 3;
     pub const MAX_CONCURRENCY: i64 = 8;
+    /// The largest answer read (bytes, once decoded): far above any page of records, far
+    /// below what would exhaust memory.
+    pub const MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 }
 
 /// Longest timeout accepted, in seconds (one day): beyond it a wait is a hang, and durations

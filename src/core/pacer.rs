@@ -50,7 +50,7 @@ impl RateHeaders {
             status,
             limit: text("x-rate-limit-limit").and_then(|v| v.parse().ok()),
             remaining: text("x-rate-limit-remaining").and_then(|v| v.parse().ok()),
-            reset: text("x-rate-limit-reset").and_then(|v| v.parse().ok()),
+            reset: text("x-rate-limit-reset").and_then(|v| plausible_reset(v, now_unix())),
             retry_after: if !(200..300).contains(&status) {
                 text("retry-after").and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
             } else {
@@ -75,6 +75,25 @@ impl RateHeaders {
             _ => None,
         }
     }
+}
+
+/// The farthest ahead a window's reset is believed (Procore's windows are an hour and ten
+/// seconds): a later one, like an unparseable, non-finite or negative one, is ignored, so a
+/// broken header cannot make calls wait for it.
+const MAX_RESET_AHEAD: f64 = 2.0 * 3600.0;
+
+/// `X-Rate-Limit-Reset` as Unix seconds, when it is a finite time no more than
+/// [`MAX_RESET_AHEAD`] away (a time in the past is kept: it means the window is over).
+pub fn plausible_reset(value: &str, now: f64) -> Option<f64> {
+    let reset: f64 = value.parse().ok()?;
+    (reset.is_finite() && reset >= 0.0 && reset - now <= MAX_RESET_AHEAD).then_some(reset)
+}
+
+/// A wait in seconds as a `Duration`: negative, NaN or absurd figures never reach
+/// `Duration::from_secs_f64` (which panics on them); `cap` bounds it.
+pub fn wait_for(seconds: f64, cap: f64) -> Duration {
+    let s = if seconds.is_finite() { seconds } else { 0.0 };
+    Duration::try_from_secs_f64(s.clamp(0.0, cap.max(0.0))).unwrap_or(Duration::ZERO)
 }
 
 /// What the pacer tells a request about to be sent.
@@ -140,7 +159,7 @@ impl RateState {
         let (Some(rem), Some(reset)) = (self.remaining, self.reset) else {
             return PaceStep::Go;
         };
-        if reset <= now {
+        if !reset.is_finite() || reset <= now {
             // A new window: the next answer tells us where we stand.
             self.remaining = None;
             self.reset = None;
@@ -198,28 +217,37 @@ impl Pacer {
 
 impl Client {
     /// Waits as long as the shared rate state says the request about to be sent should.
+    /// No wait outlasts the call's own timeout: past it, the request is sent and the server
+    /// decides (a 429 then goes through the retry policy).
     pub(super) async fn pace(&self) {
-        let cap = self.inner.policy.max_wait.as_secs_f64();
+        let cap = self
+            .inner
+            .policy
+            .max_wait
+            .min(self.inner.cfg.timeout)
+            .as_secs_f64();
         let spread_floor = 2.0 * self.inner.cfg.max_concurrency as f64;
         loop {
             match self.inner.pacer.step(spread_floor, cap) {
                 PaceStep::Go => return,
                 PaceStep::WaitThenGo(s) => {
-                    let s = s.min(cap);
+                    let wait = wait_for(s, cap);
+                    let s = wait.as_secs_f64();
                     log::debug!(
                         target: logs::HTTP, wait_seconds = s;
                         "rate limit: little allowance left, spacing requests: waiting {s:.2} s"
                     );
-                    tokio::time::sleep(Duration::from_secs_f64(s)).await;
+                    tokio::time::sleep(wait).await;
                     return;
                 }
                 PaceStep::WaitThenAskAgain(s) => {
-                    let s = s.min(cap);
+                    let wait = wait_for(s, cap);
+                    let s = wait.as_secs_f64();
                     log::info!(
                         target: logs::HTTP, wait_seconds = s;
                         "rate limit: no requests left in this window, waiting {s:.2} s for it to reset"
                     );
-                    tokio::time::sleep(Duration::from_secs_f64(s)).await;
+                    tokio::time::sleep(wait).await;
                 }
             }
         }
@@ -238,6 +266,52 @@ mod tests {
             reset: Some(reset),
             retry_after: None,
         }
+    }
+
+    #[test]
+    fn broken_resets_are_ignored() {
+        let now = 1_700_000_000.0;
+        for bad in [
+            "nan",
+            "NaN",
+            "inf",
+            "-inf",
+            "-5",
+            "1e300",
+            "99999999999",
+            "soon",
+            "",
+            "0x10",
+        ] {
+            assert_eq!(plausible_reset(bad, now), None, "{bad}");
+        }
+        assert_eq!(plausible_reset("1700000600", now), Some(1_700_000_600.0));
+        // A reset in the past means the window is over: kept, and it lets requests go.
+        assert_eq!(plausible_reset("1699999000", now), Some(1_699_999_000.0));
+        let mut st = RateState::default();
+        st.observe(&answer(200, 3600, 0, 1_699_999_000.0), now);
+        assert_eq!(st.step(now, 16.0, 60.0), PaceStep::Go);
+    }
+
+    #[test]
+    fn waits_are_finite_and_capped() {
+        assert_eq!(wait_for(f64::NAN, 30.0), Duration::ZERO);
+        assert_eq!(wait_for(f64::INFINITY, 30.0), Duration::ZERO);
+        assert_eq!(wait_for(-4.0, 30.0), Duration::ZERO);
+        assert_eq!(wait_for(1e300, 30.0), Duration::from_secs(30));
+        assert_eq!(wait_for(2.5, 30.0), Duration::from_secs_f64(2.5));
+        assert_eq!(wait_for(2.5, f64::NAN), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_non_finite_reset_never_blocks() {
+        let now = 1_700_000_000.0;
+        let mut st = RateState::default();
+        st.observe(&answer(200, 3600, 0, f64::NAN), now);
+        assert_eq!(st.step(now, 16.0, 60.0), PaceStep::Go);
+        let mut st = RateState::default();
+        st.observe(&answer(200, 3600, 0, f64::INFINITY), now);
+        assert_eq!(st.step(now, 16.0, 60.0), PaceStep::Go);
     }
 
     #[test]

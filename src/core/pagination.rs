@@ -19,6 +19,66 @@ use super::transport::{header_str, Response};
 const DEFAULT_PER_PAGE: u64 = 100;
 /// Pages followed through `Link` before the walk is refused as endless.
 const MAX_LINKED_PAGES: u64 = 1_000_000;
+/// The most pages fetched by number from page 1's `Total`: a `Total` asking for more (ten
+/// million records at 100 a page) is not believed, and `Link` is followed instead.
+const MAX_PLANNED_PAGES: u64 = 100_000;
+/// The most record slots reserved ahead from `Total` (`Total` is input: it never sizes an
+/// allocation beyond this).
+const MAX_RESERVED_RECORDS: u64 = 1 << 20;
+
+/// How the rest of a list is fetched, decided from page 1 alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Page 1 was the only page.
+    Done,
+    /// Pages 2..=`pages` by number, concurrently, `per_page` records a page, `total` in all.
+    Numbered {
+        pages: u64,
+        per_page: u64,
+        total: u64,
+    },
+    /// Follow `Link rel="next"` one page at a time (no `Total`, or one not to be trusted).
+    FollowLinks,
+}
+
+/// Plans the rest of a walk from page 1: its `Total` and `Per-Page` (already parsed as
+/// unsigned integers; anything else is `None`), how many records it held and whether it named
+/// a next page. `Total` is believed only when it is consistent with page 1 and asks for at
+/// most [`MAX_PLANNED_PAGES`] pages.
+pub fn plan(total: Option<u64>, per_page: u64, first_len: usize, has_next: bool) -> Plan {
+    let links = if has_next {
+        Plan::FollowLinks
+    } else {
+        Plan::Done
+    };
+    let Some(total) = total else {
+        return links;
+    };
+    let first_len = first_len as u64;
+    if total <= first_len {
+        // Nothing more announced; a `next` beside it contradicts `Total` and is followed.
+        return links;
+    }
+    // Page 1 is full unless it is the last: a short page 1 with more records announced means
+    // the server pages by another size than it says (or `Total` is wrong).
+    let per_page = if first_len < per_page {
+        if has_next || first_len == 0 {
+            return links;
+        }
+        first_len
+    } else {
+        per_page
+    };
+    let pages = page_count(total, per_page);
+    if pages > MAX_PLANNED_PAGES {
+        return links;
+    }
+    Plan::Numbered {
+        pages,
+        per_page,
+        total,
+    }
+}
 
 /// One page's records, raw.
 pub type Page = Vec<Box<RawValue>>;
@@ -59,7 +119,8 @@ impl Client {
         let mut records = Vec::new();
         self.walk_pages(path, query, company_id, |page, total| {
             if let Some(t) = total {
-                records.reserve(t as usize);
+                let want = t.min(MAX_RESERVED_RECORDS) as usize;
+                records.reserve(want.saturating_sub(records.len()));
             }
             records.extend(page);
             futures::future::ready(true)
@@ -136,20 +197,30 @@ impl Client {
             }
         };
         let first = self.page(&url, &base_query, 1, company_id).await?;
-        let total = first.header_u64("total");
-        let per_page = first
-            .header_u64("per-page")
-            .filter(|n| *n > 0)
-            .unwrap_or(asked);
         let link_next = next_link(&first);
-        if !sink(records(&first)?, total).await {
+        let first_records = records(&first)?;
+        let plan = plan(
+            first.header_u64("total"),
+            first
+                .header_u64("per-page")
+                .filter(|n| *n > 0)
+                .unwrap_or(asked),
+            first_records.len(),
+            link_next.is_some(),
+        );
+        let believed = match plan {
+            Plan::Numbered { total, .. } => Some(total),
+            _ => None,
+        };
+        if !sink(first_records, believed).await {
             return Ok(());
         }
-        if let Some(total) = total {
-            let pages = page_count(total, per_page);
-            if pages < 2 {
-                return Ok(());
-            }
+        if let Plan::Numbered {
+            pages,
+            per_page,
+            total,
+        } = plan
+        {
             for (k, v) in base_query.iter_mut() {
                 if k == "per_page" {
                     *v = per_page.to_string();
@@ -166,17 +237,25 @@ impl Client {
                     return Ok(());
                 }
             }
-        } else {
+        } else if plan == Plan::FollowLinks {
+            // Every URL asked for so far: a `next` naming one of them is a loop.
+            let mut asked_for = std::collections::HashSet::new();
+            asked_for.insert(page_url(&url, &base_query, 1));
             let mut next = link_next;
-            let mut seen = 1u64;
             while let Some(href) = next {
-                seen += 1;
-                if seen > MAX_LINKED_PAGES {
+                if asked_for.len() as u64 >= MAX_LINKED_PAGES {
                     return Err(Error::Decode(
                         "pagination: more than a million pages".into(),
                     ));
                 }
                 let next_url = self.api_url(&href)?;
+                if !asked_for.insert(next_url.to_string()) {
+                    return Err(Error::Decode(format!(
+                        "pagination: the server's Link rel=\"next\" loops back to a page already read ({} after {} pages)",
+                        next_url.path(),
+                        asked_for.len()
+                    )));
+                }
                 let resp = self
                     .send(Method::GET, next_url, &[], None, company_id)
                     .await?;
@@ -202,6 +281,15 @@ impl Client {
         self.send(Method::GET, url.clone(), &q, None, company_id)
             .await
     }
+}
+
+/// The URL of page `page` as [`Client::walk_pages`] asks for it, for loop detection.
+fn page_url(url: &Url, query: &[(String, String)], page: u64) -> String {
+    let mut u = url.clone();
+    u.query_pairs_mut()
+        .extend_pairs(query)
+        .append_pair("page", &page.to_string());
+    u.to_string()
 }
 
 /// The records of one page, raw: a JSON list, or v2's `{"data": [...]}` envelope.
@@ -310,6 +398,45 @@ mod tests {
             LinkRels::default()
         );
         assert_eq!(parse_link_header("<https://x/a>; rel=\"self\"").next, None);
+    }
+
+    #[test]
+    fn plans_believe_total_only_when_it_is_sane() {
+        use Plan::*;
+        // The ordinary case: a full page 1 and a Total.
+        assert_eq!(
+            plan(Some(20_000), 100, 100, true),
+            Numbered {
+                pages: 200,
+                per_page: 100,
+                total: 20_000
+            }
+        );
+        assert_eq!(plan(Some(100), 100, 100, false), Done);
+        assert_eq!(plan(Some(0), 100, 0, false), Done);
+        assert_eq!(plan(None, 100, 100, true), FollowLinks);
+        assert_eq!(plan(None, 100, 100, false), Done);
+        // Absurd totals: never planned from, never allocated for.
+        for t in [10_000_000_000u64, u64::MAX, 100 * MAX_PLANNED_PAGES + 1] {
+            assert_eq!(
+                plan(Some(t), 1.max(t / 10_000_000_000), 1, true),
+                FollowLinks,
+                "{t}"
+            );
+            assert_eq!(plan(Some(t), 100, 100, false), Done, "{t}");
+        }
+        assert_eq!(plan(Some(u64::MAX), u64::MAX, 3, true), FollowLinks);
+        // A short page 1 but more announced: the server's real page size is page 1's.
+        assert_eq!(
+            plan(Some(500), 200, 100, false),
+            Numbered {
+                pages: 5,
+                per_page: 100,
+                total: 500
+            }
+        );
+        assert_eq!(plan(Some(1_000_000), 100, 2, true), FollowLinks);
+        assert_eq!(plan(Some(1_000_000), 100, 0, false), Done);
     }
 
     #[test]

@@ -20,6 +20,19 @@ use super::transport::{Call, Payload, Target};
 pub(super) struct AuthState {
     pub token: Option<Token>,
     pub origin: Origin,
+    /// The token is newer than the token store's copy: its save failed. The store's token
+    /// must then never be adopted over it (its refresh token is dead on the server).
+    pub unsaved: bool,
+}
+
+impl AuthState {
+    pub fn new(token: Option<Token>, origin: Origin) -> AuthState {
+        AuthState {
+            token,
+            origin,
+            unsaved: false,
+        }
+    }
 }
 
 impl Client {
@@ -37,7 +50,7 @@ impl Client {
     }
 
     pub(super) fn set_auth(&self, token: Option<Token>, origin: Origin) {
-        *self.inner.auth.lock().unwrap_or_else(|p| p.into_inner()) = AuthState { token, origin };
+        *self.inner.auth.lock().unwrap_or_else(|p| p.into_inner()) = AuthState::new(token, origin);
     }
 
     /// Runs a token grant to completion even if the caller goes away (Ctrl-C, a cancelled
@@ -54,11 +67,27 @@ impl Client {
     }
 
     /// Saves a new token to the store, then makes it current: a crash between the two leaves
-    /// the new token on disk, never only in a dead process.
+    /// the new token on disk, never only in a dead process. When the save fails (a read-only
+    /// folder, a full disk) the token is made current all the same, since the server has
+    /// already rotated it and the old one is dead, and the save error is returned; the next
+    /// new token is saved again.
     pub(super) async fn install(&self, token: Token, origin: Origin) -> Result<Token> {
         if let Some(store) = &self.inner.store {
             let (store, t) = (store.clone(), token.clone());
-            blocking(move || store.save(&t)).await?;
+            if let Err(e) = blocking(move || store.save(&t)).await {
+                *self.inner.auth.lock().unwrap_or_else(|p| p.into_inner()) = AuthState {
+                    token: Some(token),
+                    origin,
+                    unsaved: true,
+                };
+                log::warn!(
+                    target: logs::OAUTH, outcome = "unsaved";
+                    "the new token could not be saved ({e}); it is kept in memory and used, and saved again with the next token"
+                );
+                return Err(Error::TokenStore(format!(
+                    "{e}; the new token is kept in memory (client.token) and used by later calls, and is saved again with the next token"
+                )));
+            }
         }
         self.set_auth(Some(token.clone()), origin);
         Ok(token)
@@ -135,7 +164,7 @@ impl Client {
             let store = store.clone();
             if let Ok(Some((stored, origin))) = blocking(move || store.load()).await {
                 let cur = self.auth();
-                if cur.token.as_ref().is_none_or(|c| !c.same_access(&stored)) {
+                if !cur.unsaved && cur.token.as_ref().is_none_or(|c| !c.same_access(&stored)) {
                     self.set_auth(Some(stored), origin);
                     log::info!(
                         target: logs::OAUTH, outcome = "adopted";

@@ -10,7 +10,7 @@ use super::client::Client;
 use super::error::Result;
 use super::pacer::RateHeaders;
 use super::token::now_unix;
-use super::transport::{error_kind, status_text, Answer, Call};
+use super::transport::{error_kind, status_text, Answer, Call, Failure};
 
 /// What an attempt ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +124,7 @@ pub fn retry_wait(
     unit: f64,
 ) -> Duration {
     match server_wait {
-        Some(s) => Duration::from_secs_f64(s.min(policy.max_wait.as_secs_f64()).max(0.0)),
+        Some(s) => super::pacer::wait_for(s, policy.max_wait.as_secs_f64()),
         None => backoff_delay(retry, policy, unit),
     }
 }
@@ -132,7 +132,7 @@ pub fn retry_wait(
 /// Seconds until `X-Rate-Limit-Reset` (Unix seconds), if it is in the future.
 pub fn until_reset(reset_unix: f64, now_unix: f64) -> Option<f64> {
     let d = reset_unix - now_unix;
-    (d > 0.0).then_some(d)
+    (d.is_finite() && d > 0.0).then_some(d)
 }
 
 /// How a call ended once no retry is left to make: its last answer, 2xx or not.
@@ -163,7 +163,10 @@ impl Client {
             let request = self.build_request(call, bearer.as_ref().map(|(t, o)| (t, *o)));
             let answer = match self.attempt(request, target, tries).await {
                 Ok(answer) => answer,
-                Err(e) => {
+                Err(Failure::TooLarge { limit }) => {
+                    return Err(self.too_large_error(target, limit));
+                }
+                Err(Failure::Transport(e)) => {
                     let outcome = if e.is_connect() {
                         Outcome::ConnectError
                     } else {

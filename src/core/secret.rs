@@ -53,9 +53,59 @@ pub fn scrub(text: &str, secrets: &[Secret]) -> String {
     out
 }
 
+/// [`scrub`] over every string of a decoded JSON document, keys included. Text is scrubbed
+/// before decoding and this after it: a secret the server echoed JSON-escaped (`\u0041`,
+/// `\/`) only shows once decoded.
+pub fn scrub_json(value: &mut serde_json::Value, secrets: &[Secret]) {
+    use serde_json::Value;
+    // Iterative: the document is server input and may nest deeply.
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                if secrets
+                    .iter()
+                    .any(|x| x.expose().len() >= 8 && s.contains(x.expose()))
+                {
+                    *s = scrub(s, secrets);
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => {
+                let dirty: Vec<String> = map
+                    .keys()
+                    .filter(|k| scrub(k, secrets) != **k)
+                    .cloned()
+                    .collect();
+                for k in dirty {
+                    if let Some(inner) = map.remove(&k) {
+                        map.insert(scrub(&k, secrets), inner);
+                    }
+                }
+                stack.extend(map.values_mut());
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_echoed_json_escaped_are_scrubbed_once_decoded() {
+        let secret = Secret::new("abc/def-0123456789");
+        let text = r#"{"message": "\u0061bc\/def-0123456789 refused", "list": [{"abc\/def-0123456789": 1}]}"#;
+        let clean = scrub(text, std::slice::from_ref(&secret));
+        let mut v: serde_json::Value = serde_json::from_str(&clean).unwrap();
+        assert!(v.to_string().contains("abc/def-0123456789"));
+        scrub_json(&mut v, &[secret]);
+        let shown = v.to_string();
+        assert!(!shown.contains("abc/def-0123456789"), "{shown}");
+        assert_eq!(v["message"], "[redacted] refused");
+        assert_eq!(v["list"][0]["[redacted]"], 1);
+    }
 
     #[test]
     fn debug_and_display_hide_the_value() {

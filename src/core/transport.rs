@@ -15,7 +15,7 @@ use super::error::{reason_phrase, ApiError, Error, Result};
 use super::logs;
 use super::pacer::RateHeaders;
 use super::retry::Idempotency;
-use super::secret::scrub;
+use super::secret::{scrub, scrub_json};
 use super::store::Origin;
 use super::token::now_unix;
 use super::token::Token;
@@ -149,25 +149,28 @@ impl Client {
         (!exempt).then_some(company)
     }
 
-    /// Sends one built request and reads its whole answer; logs the attempt (DEBUG).
+    /// Sends one built request and reads its whole answer, at most `max_response_bytes` of
+    /// it once decoded (a gzip bomb stops there); logs the attempt (DEBUG).
     pub(super) async fn attempt(
         &self,
         request: RequestBuilder,
         target: Target<'_>,
         attempt: u32,
-    ) -> std::result::Result<Answer, reqwest::Error> {
+    ) -> std::result::Result<Answer, Failure> {
         let started = Instant::now();
         let result = match request.send().await {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers = resp.headers().clone();
-                resp.bytes().await.map(|body| Answer {
-                    status,
-                    headers,
-                    body,
-                })
+                read_body(resp, self.inner.cfg.max_response_bytes)
+                    .await
+                    .map(|body| Answer {
+                        status,
+                        headers,
+                        body,
+                    })
             }
-            Err(e) => Err(e),
+            Err(e) => Err(Failure::Transport(e)),
         };
         self.log_attempt(target, &result, started, attempt);
         result
@@ -179,7 +182,7 @@ impl Client {
     fn log_attempt(
         &self,
         target: Target<'_>,
-        result: &std::result::Result<Answer, reqwest::Error>,
+        result: &std::result::Result<Answer, Failure>,
         started: Instant,
         attempt: u32,
     ) {
@@ -206,7 +209,7 @@ impl Client {
                 );
             }
             Err(e) => {
-                let kind = error_kind(e);
+                let kind = e.kind();
                 log::debug!(
                     target: logs::HTTP,
                     method = method, path = path, error = kind, duration_ms = ms,
@@ -249,7 +252,10 @@ impl Client {
         let text = String::from_utf8_lossy(&answer.body);
         let clean = scrub(&text, &secrets);
         let body = match serde_json::from_str::<Value>(&clean) {
-            Ok(v) => v,
+            Ok(mut v) => {
+                scrub_json(&mut v, &secrets);
+                v
+            }
             Err(_) if clean.trim().is_empty() => Value::Null,
             Err(_) => Value::String(clean),
         };
@@ -267,6 +273,21 @@ impl Client {
             retry_after: rate.server_wait(now_unix()),
             attempts,
         }))
+    }
+
+    /// The error of an answer larger than `max_response_bytes`: not retried (the same
+    /// request would get the same answer).
+    pub(super) fn too_large_error(&self, target: Target<'_>, limit: u64) -> Error {
+        let mut bare = target.url.clone();
+        bare.set_query(None);
+        Error::Decode(scrub(
+            &format!(
+                "{} {bare}: the answer is larger than max_response_bytes ({limit} bytes); \
+                 ask for less (per_page=, filters) or raise max_response_bytes on the client",
+                target.method
+            ),
+            &self.secrets(None),
+        ))
     }
 
     /// The error of a request that got no usable answer: what failed, without the query.
@@ -310,6 +331,64 @@ impl Client {
         }
     }
 }
+
+/// Why an attempt got no answer to hand back.
+pub(super) enum Failure {
+    /// The connection, TLS or HTTP failed (or timed out).
+    Transport(reqwest::Error),
+    /// The answer, decoded, is larger than the client's `max_response_bytes`.
+    TooLarge { limit: u64 },
+}
+
+impl Failure {
+    /// What went wrong, in a few words (no URL, no query).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Transport(e) => error_kind(e),
+            Failure::TooLarge { .. } => "answer too large",
+        }
+    }
+}
+
+/// Reads a whole body, refusing it past `limit` bytes (counted after decompression, so the
+/// limit bounds memory). A body that arrives in one chunk is kept as it is, without a copy.
+async fn read_body(mut resp: reqwest::Response, limit: u64) -> std::result::Result<Bytes, Failure> {
+    if resp.content_length().is_some_and(|n| n > limit) {
+        return Err(Failure::TooLarge { limit });
+    }
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<bytes::BytesMut> = None;
+    let mut len: u64 = 0;
+    while let Some(chunk) = resp.chunk().await.map_err(Failure::Transport)? {
+        len = len.saturating_add(chunk.len() as u64);
+        if len > limit {
+            return Err(Failure::TooLarge { limit });
+        }
+        if let Some(buf) = joined.as_mut() {
+            buf.extend_from_slice(&chunk);
+        } else if let Some(head) = first.take() {
+            let hint = resp
+                .content_length()
+                .unwrap_or(0)
+                .clamp(len, limit.min(MAX_PREALLOCATION));
+            let mut buf = bytes::BytesMut::with_capacity(hint as usize);
+            buf.extend_from_slice(&head);
+            buf.extend_from_slice(&chunk);
+            joined = Some(buf);
+        } else {
+            first = Some(chunk);
+        }
+    }
+    Ok(match (joined, first) {
+        (Some(buf), _) => buf.freeze(),
+        (None, Some(one)) => one,
+        (None, None) => Bytes::new(),
+    })
+}
+
+/// The most bytes reserved ahead for a body from its `Content-Length` (input: trusted only
+/// this far; the buffer grows past it as bytes really arrive).
+const MAX_PREALLOCATION: u64 = 16 * 1024 * 1024;
 
 /// Procore's id of a request, from the answer's headers.
 fn request_id(headers: &HeaderMap) -> Option<&str> {

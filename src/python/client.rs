@@ -43,6 +43,7 @@ impl BaseClient {
         read_timeout: Option<f64>,
         max_retries: i64,
         max_concurrency: i64,
+        max_response_bytes: Option<i64>,
     ) -> PyResult<Self> {
         let token = match token {
             None => None,
@@ -76,6 +77,7 @@ impl BaseClient {
             read_timeout,
             max_retries,
             max_concurrency,
+            max_response_bytes,
         };
         let _rt = runtime().enter();
         let client = core::Client::new(&opts).map_err(|e| to_pyerr(py, e))?;
@@ -541,12 +543,14 @@ macro_rules! client_class {
                 login_url=None, redirect_uri=defaults::REDIRECT_URI.to_string(),
                 access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
                 timeout=defaults::TIMEOUT, connect_timeout=None, read_timeout=None,
-                max_retries=defaults::MAX_RETRIES, max_concurrency=defaults::MAX_CONCURRENCY
+                max_retries=defaults::MAX_RETRIES, max_concurrency=defaults::MAX_CONCURRENCY,
+                max_response_bytes=None
             ))]
             #[pyo3(text_signature = "(client_id=None, client_secret=None, *, environment=..., \
                 base_url=None, login_url=None, redirect_uri=..., access_token=None, token=None, \
                 token_store=None, company_id=None, ca_cert=None, timeout=30.0, \
-                connect_timeout=None, read_timeout=None, max_retries=3, max_concurrency=8)")]
+                connect_timeout=None, read_timeout=None, max_retries=3, max_concurrency=8, \
+                max_response_bytes=None)")]
             #[allow(clippy::too_many_arguments)]
             fn py_new(
                 py: Python<'_>,
@@ -566,11 +570,13 @@ macro_rules! client_class {
                 #[pyo3(from_py_with = options::optional_seconds)] read_timeout: Option<f64>,
                 #[pyo3(from_py_with = options::count)] max_retries: i64,
                 #[pyo3(from_py_with = options::count)] max_concurrency: i64,
+                #[pyo3(from_py_with = options::optional_count)] max_response_bytes: Option<i64>,
             ) -> PyResult<PyClassInitializer<Self>> {
                 let base = BaseClient::build(
                     py, $is_async, client_id, client_secret, environment, base_url, login_url,
                     redirect_uri, access_token, token, token_store, company_id, ca_cert, timeout,
                     connect_timeout, read_timeout, max_retries, max_concurrency,
+                    max_response_bytes,
                 )?;
                 Ok(PyClassInitializer::from(base).add_subclass($name))
             }

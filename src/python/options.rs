@@ -43,6 +43,14 @@ pub fn count(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     }
 }
 
+/// [`count`], or `None`.
+pub fn optional_count(obj: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    count(obj).map(Some)
+}
+
 /// The canonical name of an environment (`"prod"` → `"production"`), as the client reads it;
 /// `ConfigError` for a name it does not know.
 #[pyfunction]
@@ -61,6 +69,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     d.set_item("connect_timeout_cap", defaults::CONNECT_TIMEOUT_CAP)?;
     d.set_item("max_retries", defaults::MAX_RETRIES)?;
     d.set_item("max_concurrency", defaults::MAX_CONCURRENCY)?;
+    d.set_item("max_response_bytes", defaults::MAX_RESPONSE_BYTES)?;
     m.add("DEFAULTS", d)?;
     let envs = PyDict::new(py);
     for env in Environment::ALL {
