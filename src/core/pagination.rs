@@ -199,8 +199,9 @@ impl Client {
         let first = self.page(&url, &base_query, 1, company_id).await?;
         let link_next = next_link(&first);
         let first_records = records(&first)?;
+        let announced = first.header_u64("total");
         let plan = plan(
-            first.header_u64("total"),
+            announced,
             first
                 .header_u64("per-page")
                 .filter(|n| *n > 0)
@@ -208,9 +209,12 @@ impl Client {
             first_records.len(),
             link_next.is_some(),
         );
+        // The total handed on (to progress bars, `PageStream::total`): only one the plan
+        // believed, or that page 1 alone bears out.
         let believed = match plan {
             Plan::Numbered { total, .. } => Some(total),
-            _ => None,
+            Plan::Done => announced.filter(|t| *t == first_records.len() as u64),
+            Plan::FollowLinks => None,
         };
         if !sink(first_records, believed).await {
             return Ok(());

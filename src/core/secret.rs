@@ -53,6 +53,13 @@ pub fn scrub(text: &str, secrets: &[Secret]) -> String {
     out
 }
 
+/// Whether `text` holds one of the secrets that [`scrub`] replaces.
+fn holds_secret(text: &str, secrets: &[Secret]) -> bool {
+    secrets
+        .iter()
+        .any(|x| x.expose().len() >= 8 && text.contains(x.expose()))
+}
+
 /// [`scrub`] over every string of a decoded JSON document, keys included. Text is scrubbed
 /// before decoding and this after it: a secret the server echoed JSON-escaped (`\u0041`,
 /// `\/`) only shows once decoded.
@@ -62,14 +69,7 @@ pub fn scrub_json(value: &mut serde_json::Value, secrets: &[Secret]) {
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
         match v {
-            Value::String(s) => {
-                if secrets
-                    .iter()
-                    .any(|x| x.expose().len() >= 8 && s.contains(x.expose()))
-                {
-                    *s = scrub(s, secrets);
-                }
-            }
+            Value::String(s) if holds_secret(s, secrets) => *s = scrub(s, secrets),
             Value::Array(items) => stack.extend(items.iter_mut()),
             Value::Object(map) => {
                 let dirty: Vec<String> = map
