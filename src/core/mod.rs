@@ -4,6 +4,7 @@
 mod client;
 mod config;
 mod error;
+pub mod login;
 mod logs;
 mod models;
 mod oauth;

@@ -6,6 +6,7 @@ mod convert;
 mod errors;
 mod iter;
 mod logging;
+mod login;
 mod mock;
 mod models;
 mod runtime;
