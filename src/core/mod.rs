@@ -29,6 +29,6 @@ pub use pagination::{parse_link_header, LinkRels};
 pub use params::flatten_params;
 pub use paths::resolve_path;
 pub use retry::{backoff_delay, parse_retry_after, should_retry, RetryPolicy};
-pub use secret::Secret;
+pub use secret::{scrub, Secret};
 pub use store::{Origin, StoreLock, TokenStore};
 pub use token::{now_unix, Token};
