@@ -50,6 +50,7 @@ __all__ = [
     "MockServer",
     "_complete_future",
     "_drain_deliveries",
+    "_scrub",
     "_log_levels_changed",
     "_stop_logging",
 ]
@@ -546,6 +547,9 @@ def _complete_future(fut: Any, ok: bool, value: Any) -> None:
 
 def _drain_deliveries() -> None:
     """The ``atexit`` hook: stops delivering results and waits for those under way."""
+
+def _scrub(text: str, secrets: List[str]) -> str:
+    """``text`` with each of ``secrets`` (8 characters or more) replaced by ``[redacted]``."""
 
 def _log_levels_changed(levels: List[int]) -> None:
     """Called by ``procore._logging`` with the new thresholds of procore's loggers."""

@@ -186,33 +186,20 @@ impl BaseClient {
     /// does not match, or no answer comes within `timeout` seconds (`error="login_timeout"`).
     #[pyo3(signature = (*, open_browser=None, oob=None, port=0, timeout=300.0))]
     fn login(
-        slf: &Bound<'_, Self>,
+        &self,
+        py: Python<'_>,
         #[pyo3(from_py_with = login_args::flag)] open_browser: Option<bool>,
         #[pyo3(from_py_with = login_args::flag)] oob: Option<bool>,
         #[pyo3(from_py_with = login_args::port)] port: u16,
         #[pyo3(from_py_with = login_args::seconds)] timeout: f64,
     ) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        let this = slf.get();
-        let c = this.core(py)?;
-        let cfg = c.config();
-        // Both credentials are needed at the end of the flow: say so before the user logs in.
-        core::require_client_id(cfg.client_id.as_deref(), "login()")
-            .and_then(|_| core::require_client_secret(cfg.client_secret.as_ref(), "login()"))
-            .map_err(|e| to_pyerr(py, e))?;
-        let flow = py.import("procore._login")?.getattr(if this.is_async {
-            "login_async"
-        } else {
-            "login_sync"
-        })?;
-        let kw = PyDict::new(py);
-        kw.set_item("open_browser", open_browser)?;
-        kw.set_item("oob", oob)?;
-        kw.set_item("port", port)?;
-        kw.set_item("timeout", timeout)?;
-        kw.set_item("client_redirect_uri", cfg.redirect_uri.as_str())?;
-        // Sync: runs the flow here and returns the Token. Async: returns the coroutine.
-        Ok(flow.call((slf,), Some(&kw))?.unbind())
+        let args = super::login::Args {
+            open_browser,
+            oob,
+            port,
+            timeout,
+        };
+        super::login::login(py, self.core(py)?, self.is_async, args)
     }
 
     /// A service-account token (client_credentials grant).
