@@ -31,6 +31,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -287,19 +288,22 @@ def check_mock_command(venv: Path, env: Dict[str, str], cwd: Path) -> None:
         cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )
+    # A mock that never prints is killed, which ends the read below.
+    watchdog = threading.Timer(60, proc.kill)
+    watchdog.start()
     try:
         printed: List[str] = []
         mock_env: Dict[str, str] = {}
-        deadline = time.monotonic() + 60
         assert proc.stdout is not None
         while "PROCORE_COMPANY_ID" not in mock_env:
             line = proc.stdout.readline()
-            if not line or time.monotonic() > deadline:
-                raise fail("procore mock did not print its environment:\n" + "".join(printed))
+            if not line:
+                raise fail("procore mock did not print its environment within 60 s:\n" + "".join(printed))
             printed.append(line)
             m = re.match(r"\s*export (PROCORE_\w+)=(.*)$", line)
             if m:
                 mock_env[m.group(1)] = m.group(2).strip()
+        watchdog.cancel()
         print("   procore mock serves " + mock_env["PROCORE_BASE_URL"])
         out = run([venv / "bin" / "python", "-c", CALL_MOCK], env={**env, **mock_env}, cwd=cwd, timeout=120)
         print("   " + out.strip())
@@ -309,6 +313,7 @@ def check_mock_command(venv: Path, env: Dict[str, str], cwd: Path) -> None:
             raise fail(f"procore mock did not stop cleanly on Ctrl-C (exit {proc.returncode}):\n{rest}")
         print("   procore mock stopped on Ctrl-C (exit 0)")
     finally:
+        watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
