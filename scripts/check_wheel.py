@@ -473,7 +473,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         check_interpreter(python, wheel, version, work)
                 for extra in EXTRAS:
                     check_extra(extra, base_python(), wheel, work)
-        print(f"wheel check passed in {time.monotonic() - started:.0f} s: {wheel.name}")
+        what = f"sdist check passed: {Path(args.sdist).name} against" if args.sdist else "wheel check passed:"
+        print(f"{what} {wheel.name}, in {time.monotonic() - started:.0f} s")
         return 0
     except CheckFailed as e:
         print(f"\nWHEEL CHECK FAILED: {e}", file=sys.stderr, flush=True)
