@@ -50,3 +50,43 @@ first-call: build
 clean:
 	rm -f target/.procore-build-*
 	cargo clean
+
+# ---------------------------------------------------------------------------------------------
+# Distribution: the wheel to publish and the sdist (README, Install). The tools (maturin, zig
+# from PyPI's ziglang, auditwheel; pinned in scripts/wheel-tools.txt) get a virtualenv of their
+# own, so neither the developers' environment nor CI's interpreter is changed by them.
+
+WHEEL_TOOLS := target/wheel-tools
+DIST := target/dist
+
+.PHONY: wheel-tools wheel sdist check-wheel check-sdist
+
+wheel-tools: $(WHEEL_TOOLS)/.installed
+
+$(WHEEL_TOOLS)/.installed: scripts/wheel-tools.txt
+	rm -rf $(WHEEL_TOOLS)
+	$(PYTHON) -m venv $(WHEEL_TOOLS)
+	$(WHEEL_TOOLS)/bin/python -m pip install -r scripts/wheel-tools.txt
+	# maturin looks for `zig` on PATH: the one the ziglang wheel carries.
+	ln -sf "$$($(WHEEL_TOOLS)/bin/python -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')" $(WHEEL_TOOLS)/bin/zig
+	touch $@
+
+## wheel: the wheel to publish: abi3 (CPython 3.9+), manylinux2014 x86_64 (glibc 2.17), release
+## profile, linked by zig against glibc 2.17, stripped, into target/dist
+wheel: wheel-tools
+	rm -f $(DIST)/procore-*.whl
+	PATH="$(CURDIR)/$(WHEEL_TOOLS)/bin:$$PATH" maturin build --release --zig --compatibility manylinux2014 --out $(DIST)
+
+## sdist: the source distribution (needs a Rust toolchain to install), into target/dist
+sdist: wheel-tools
+	rm -f $(DIST)/procore-*.tar.gz
+	$(WHEEL_TOOLS)/bin/maturin sdist --out $(DIST)
+
+## check-wheel: auditwheel, then the wheel installed without Rust under CPython 3.9, 3.13 and
+## this one, with each extra (scripts/check_wheel.py)
+check-wheel: wheel
+	$(WHEEL_TOOLS)/bin/python scripts/check_wheel.py
+
+## check-sdist: the sdist, installed with pip (a release build), gives the wheel's package
+check-sdist: wheel sdist
+	$(WHEEL_TOOLS)/bin/python scripts/check_wheel.py --sdist $(DIST)/procore-*.tar.gz
