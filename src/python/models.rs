@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::convert::to_json;
 use super::errors::{config_error, to_pyerr};
 use crate::core;
 
@@ -221,7 +222,8 @@ fn dict_to_value(py: Python<'_>, data: &Bound<'_, PyAny>, what: &str) -> PyResul
     if !data.is_instance_of::<PyDict>() {
         return Err(config_error(py, format!("{what}: expected a dict")));
     }
-    pythonize::depythonize::<Value>(data).map_err(|e| config_error(py, format!("{what}: {e}")))
+    // The same checks as a request body: no value containing itself, no absurd depth.
+    to_json(data, what)
 }
 
 macro_rules! py_model {
@@ -358,9 +360,7 @@ impl<'py> IntoPyObject<'py> for Records {
                 PyList::new(py, items)?
             }
         };
-        py.import("procore._results")?
-            .getattr("ResultList")?
-            .call1((list,))
+        imported!(py, "procore._results", "ResultList")?.call1((list,))
     }
 }
 
