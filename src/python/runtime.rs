@@ -393,3 +393,76 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .call_method1("register", (m.getattr("_close_exit_gate")?,))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use pyo3::types::PyDict;
+
+    use super::*;
+
+    #[pyfunction]
+    fn panicking_call(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        coroutine(py, "AsyncClient.panicking_call", async {
+            if std::hint::black_box(true) {
+                panic!("boom in a future");
+            }
+            Ok::<_, PyErr>(1)
+        })
+    }
+
+    /// `source` run with `call` bound to `f`; what it left in `result`.
+    fn run_with(py: Python<'_>, f: Bound<'_, PyAny>, source: &std::ffi::CStr) -> String {
+        let globals = PyDict::new(py);
+        globals.set_item("call", f).unwrap();
+        py.run(source, Some(&globals), None).unwrap();
+        globals
+            .get_item("result")
+            .unwrap()
+            .expect("the script sets `result`")
+            .extract()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_panic_in_an_async_call_fails_its_await_with_procore_error() {
+        Python::initialize();
+        Python::attach(|py| {
+            let f = pyo3::wrap_pyfunction!(panicking_call, py).unwrap();
+            let result = run_with(
+                py,
+                f.into_any(),
+                cr#"
+import asyncio, procore
+coro = call()
+assert asyncio.iscoroutine(coro) and coro.__qualname__ == "AsyncClient.panicking_call"
+try:
+    asyncio.run(asyncio.wait_for(coro, 30))
+    result = "no error"
+except procore.ProcoreError as e:
+    result = type(e).__name__ + ": " + str(e)
+"#,
+            );
+            assert_eq!(
+                result,
+                "ProcoreError: internal error in procore (please report it): boom in a future"
+            );
+        });
+    }
+
+    #[test]
+    fn a_panic_in_a_sync_call_is_procore_error() {
+        Python::initialize();
+        Python::attach(|py| {
+            let e = block_on(py, async {
+                if std::hint::black_box(true) {
+                    panic!("boom while blocking");
+                }
+            })
+            .unwrap_err();
+            assert!(e.get_type(py).name().unwrap() == "ProcoreError");
+            assert!(e.to_string().ends_with("boom while blocking"), "{e}");
+            let e = catch_panic(py, || -> u8 { panic!("boom {}", 7) }).unwrap_err();
+            assert!(e.to_string().ends_with("(please report it): boom 7"), "{e}");
+        });
+    }
+}
