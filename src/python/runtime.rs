@@ -410,6 +410,20 @@ mod tests {
         })
     }
 
+    /// Runs `f` in the embedded interpreter, with this checkout's `procore` importable (the
+    /// errors are classes of `procore._exceptions`; `make test` builds the extension first).
+    fn with_python<R>(f: impl FnOnce(Python<'_>) -> R) -> R {
+        Python::initialize();
+        Python::attach(|py| {
+            let path = py.import("sys").unwrap().getattr("path").unwrap();
+            let here = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
+            if !path.contains(here).unwrap() {
+                path.call_method1("insert", (0, here)).unwrap();
+            }
+            f(py)
+        })
+    }
+
     /// `source` run with `call` bound to `f`; what it left in `result`.
     fn run_with(py: Python<'_>, f: Bound<'_, PyAny>, source: &std::ffi::CStr) -> String {
         let globals = PyDict::new(py);
@@ -425,8 +439,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_an_async_call_fails_its_await_with_procore_error() {
-        Python::initialize();
-        Python::attach(|py| {
+        with_python(|py| {
             let f = pyo3::wrap_pyfunction!(panicking_call, py).unwrap();
             let result = run_with(
                 py,
@@ -451,8 +464,7 @@ except procore.ProcoreError as e:
 
     #[test]
     fn a_panic_in_a_sync_call_is_procore_error() {
-        Python::initialize();
-        Python::attach(|py| {
+        with_python(|py| {
             let e = block_on(py, async {
                 if std::hint::black_box(true) {
                     panic!("boom while blocking");
