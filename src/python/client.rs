@@ -12,7 +12,7 @@ use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
 use super::errors::{config_error, to_pyerr};
 use super::iter::{Model, PageIterator, Yields};
 use super::lifecycle::{Lifecycle, LiveClient};
-use super::models::{Json, Me, Project, Records, Token};
+use super::models::{Json, JsonBody, Me, Project, Records, Token};
 use super::runtime::{catch_panic, dispatch, dispatch_named, on_await, runtime};
 use crate::core::{self, ClientOptions, Secret};
 
@@ -114,9 +114,8 @@ impl BaseClient {
         let name = method.as_str().to_ascii_lowercase();
         dispatch_named(py, self.is_async, &name, async move {
             c.send(method, url, &query, body.as_ref(), company)
-                .await?
-                .json()
-                .map(Json)
+                .await
+                .map(|answer| JsonBody(answer.body))
         })
     }
 }

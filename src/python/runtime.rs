@@ -394,6 +394,22 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
+/// Runs `f` in the embedded interpreter of a Rust test, with this checkout's `procore`
+/// importable (errors are classes of `procore._exceptions`; `make test` builds the extension
+/// before it runs these tests).
+#[cfg(test)]
+pub fn with_python<R>(f: impl FnOnce(Python<'_>) -> R) -> R {
+    Python::initialize();
+    Python::attach(|py| {
+        let path = py.import("sys").unwrap().getattr("path").unwrap();
+        let here = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
+        if !path.contains(here).unwrap() {
+            path.call_method1("insert", (0, here)).unwrap();
+        }
+        f(py)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use pyo3::types::PyDict;
@@ -407,20 +423,6 @@ mod tests {
                 panic!("boom in a future");
             }
             Ok::<_, PyErr>(1)
-        })
-    }
-
-    /// Runs `f` in the embedded interpreter, with this checkout's `procore` importable (the
-    /// errors are classes of `procore._exceptions`; `make test` builds the extension first).
-    fn with_python<R>(f: impl FnOnce(Python<'_>) -> R) -> R {
-        Python::initialize();
-        Python::attach(|py| {
-            let path = py.import("sys").unwrap().getattr("path").unwrap();
-            let here = concat!(env!("CARGO_MANIFEST_DIR"), "/python");
-            if !path.contains(here).unwrap() {
-                path.call_method1("insert", (0, here)).unwrap();
-            }
-            f(py)
         })
     }
 
