@@ -12,7 +12,7 @@ BUILD_STAMP := target/.procore-build-$(PROFILE)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: build test test-rust test-python lint first-call clean
+.PHONY: build test test-rust test-python unasync-check lint first-call clean
 
 ## build: install the package in editable mode with its test extras (Rust extension built once)
 build: $(BUILD_STAMP)
@@ -22,7 +22,7 @@ $(BUILD_STAMP): $(RUST_SOURCES)
 	@mkdir -p $(@D) && rm -f target/.procore-build-* && touch $@
 
 ## test: build if needed, then every Rust test and every Python test
-test: build test-rust
+test: build unasync-check test-rust
 	$(PYTHON) -m pytest
 
 ## test-rust: the core and mock tests, then the unit tests of the pyo3 layer (JSON to Python)
@@ -30,11 +30,15 @@ test-rust:
 	cargo test --no-default-features --profile $(PROFILE)
 	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo test --profile $(PROFILE) --features python --lib python::
 
-test-python: build
+test-python: build unasync-check
 	$(PYTHON) -m pytest
 
-## lint: formatting and clippy, without and with the python feature
-lint:
+## unasync-check: the sync test suites are what scripts/unasync.py makes of the async ones
+unasync-check:
+	$(PYTHON) scripts/unasync.py --check
+
+## lint: formatting and clippy, without and with the python feature; generated tests current
+lint: unasync-check
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo clippy --all-targets --features python -- -D warnings

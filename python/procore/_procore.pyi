@@ -22,6 +22,7 @@ from typing import (
     List,
     Literal,
     Optional,
+    Tuple,
     TypeVar,
     Union,
     final,
@@ -45,13 +46,29 @@ __all__ = [
     "Company",
     "Project",
     "__version__",
+    "DEFAULTS",
+    "ENVIRONMENTS",
+    "environment_name",
     "MockServer",
     "_close_exit_gate",
     "_complete_future",
+    "_scrub",
     "_log_levels_changed",
 ]
 
 __version__: str
+
+DEFAULTS: Dict[str, Union[str, float, int]]
+"""The defaults of the clients' options, from the core: ``environment``, ``redirect_uri``,
+``timeout``, ``connect_timeout_cap`` (``connect_timeout`` defaults to ``min(timeout, cap)``),
+``max_retries`` and ``max_concurrency``."""
+
+ENVIRONMENTS: Dict[str, Tuple[str, str]]
+"""Procore's environments, from the core: name -> (API host, login host)."""
+
+def environment_name(name: str) -> str:
+    """The name the client gives an environment (``"prod"`` -> ``"production"``, any case);
+    ``ConfigError`` for a name it does not know."""
 
 _T = TypeVar("_T")
 _T_co = TypeVar("_T_co", covariant=True)
@@ -440,6 +457,7 @@ class Client(BaseClient[_Sync]):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
+        max_response_bytes: Optional[int] = None,
     ) -> Self:
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
@@ -473,6 +491,7 @@ class AsyncClient(BaseClient[_Async]):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
+        max_response_bytes: Optional[int] = None,
     ) -> Self:
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
@@ -540,6 +559,9 @@ def _complete_future(fut: Any, ok: bool, value: Any) -> None:
 def _close_exit_gate() -> None:
     """The ``atexit`` hook: no runtime thread enters Python any more (results, log records);
     waits for those inside."""
+
+def _scrub(text: str, secrets: List[str]) -> str:
+    """``text`` with each of ``secrets`` (8 characters or more) replaced by ``[redacted]``."""
 
 def _log_levels_changed(levels: List[int]) -> None:
     """Called by ``procore._logging`` with the new thresholds of procore's loggers."""

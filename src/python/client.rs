@@ -13,8 +13,9 @@ use super::errors::{config_error, to_pyerr};
 use super::iter::{Model, PageIterator, Yields};
 use super::lifecycle::{Lifecycle, LiveClient};
 use super::models::{Json, JsonBody, Me, Project, Records, Token};
+use super::options;
 use super::runtime::{catch_panic, dispatch, dispatch_named, on_await, runtime};
-use crate::core::{self, ClientOptions, Secret};
+use crate::core::{self, defaults, ClientOptions, Secret};
 
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
@@ -43,6 +44,7 @@ impl BaseClient {
         read_timeout: Option<f64>,
         max_retries: i64,
         max_concurrency: i64,
+        max_response_bytes: Option<i64>,
     ) -> PyResult<Self> {
         let token = match token {
             None => None,
@@ -76,6 +78,7 @@ impl BaseClient {
             read_timeout,
             max_retries,
             max_concurrency,
+            max_response_bytes,
         };
         let _rt = runtime().enter();
         let client = catch_panic(py, || core::Client::new(&opts))?.map_err(|e| to_pyerr(py, e))?;
@@ -181,33 +184,21 @@ impl BaseClient {
     /// does not match, or no answer comes within `timeout` seconds (`error="login_timeout"`).
     #[pyo3(signature = (*, open_browser=None, oob=None, port=0, timeout=300.0))]
     fn login(
-        slf: &Bound<'_, Self>,
+        &self,
+        py: Python<'_>,
         #[pyo3(from_py_with = login_args::flag)] open_browser: Option<bool>,
         #[pyo3(from_py_with = login_args::flag)] oob: Option<bool>,
         #[pyo3(from_py_with = login_args::port)] port: u16,
         #[pyo3(from_py_with = login_args::seconds)] timeout: f64,
     ) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        let this = slf.get();
-        let c = this.core(py)?;
-        let cfg = c.config();
-        // Both credentials are needed at the end of the flow: say so before the user logs in.
-        core::require_client_id(cfg.client_id.as_deref(), "login()")
-            .and_then(|_| core::require_client_secret(cfg.client_secret.as_ref(), "login()"))
-            .map_err(|e| to_pyerr(py, e))?;
-        let flow = module!(py, "procore._login")?.getattr(if this.is_async {
-            "login_async"
-        } else {
-            "login_sync"
-        })?;
-        let kw = PyDict::new(py);
-        kw.set_item("open_browser", open_browser)?;
-        kw.set_item("oob", oob)?;
-        kw.set_item("port", port)?;
-        kw.set_item("timeout", timeout)?;
-        kw.set_item("client_redirect_uri", &cfg.redirect_uri)?;
-        // Sync: runs the flow here and returns the Token. Async: returns the coroutine.
-        Ok(flow.call((slf,), Some(&kw))?.unbind())
+        let args = super::login::Args {
+            open_browser,
+            oob,
+            port,
+            timeout,
+        };
+        // The login future takes the core itself (it needs no tracking after close()).
+        super::login::login(py, (*self.core(py)?).clone(), self.is_async, args)
     }
 
     /// A service-account token (client_credentials grant).
@@ -418,7 +409,7 @@ impl BaseClient {
 
     #[getter]
     fn client_id(&self) -> Option<String> {
-        self.core.config().client_id.clone()
+        self.core.config().client_id.as_deref().map(str::to_string)
     }
 
     #[getter]
@@ -522,13 +513,22 @@ macro_rules! client_class {
         #[pymethods]
         impl $name {
             #[new]
+            // The defaults are the core's (`core::defaults`). The text signature repeats the
+            // numeric ones for `inspect` and stubtest (tests/test_options.py checks them).
             #[pyo3(signature = (
-                client_id=None, client_secret=None, *, environment="production".to_string(),
-                base_url=None, login_url=None, redirect_uri="urn:ietf:wg:oauth:2.0:oob".to_string(),
+                client_id=None, client_secret=None, *,
+                environment=defaults::ENVIRONMENT.name().to_string(), base_url=None,
+                login_url=None, redirect_uri=defaults::REDIRECT_URI.to_string(),
                 access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
-                timeout=30.0, connect_timeout=None, read_timeout=None, max_retries=3,
-                max_concurrency=8
+                timeout=defaults::TIMEOUT, connect_timeout=None, read_timeout=None,
+                max_retries=defaults::MAX_RETRIES, max_concurrency=defaults::MAX_CONCURRENCY,
+                max_response_bytes=None
             ))]
+            #[pyo3(text_signature = "(client_id=None, client_secret=None, *, environment=..., \
+                base_url=None, login_url=None, redirect_uri=..., access_token=None, token=None, \
+                token_store=None, company_id=None, ca_cert=None, timeout=30.0, \
+                connect_timeout=None, read_timeout=None, max_retries=3, max_concurrency=8, \
+                max_response_bytes=None)")]
             #[allow(clippy::too_many_arguments)]
             fn py_new(
                 py: Python<'_>,
@@ -543,16 +543,18 @@ macro_rules! client_class {
                 token_store: Option<&Bound<'_, PyAny>>,
                 company_id: Option<&Bound<'_, PyAny>>,
                 ca_cert: Option<&Bound<'_, PyAny>>,
-                timeout: f64,
-                connect_timeout: Option<f64>,
-                read_timeout: Option<f64>,
-                max_retries: i64,
-                max_concurrency: i64,
+                #[pyo3(from_py_with = options::seconds)] timeout: f64,
+                #[pyo3(from_py_with = options::optional_seconds)] connect_timeout: Option<f64>,
+                #[pyo3(from_py_with = options::optional_seconds)] read_timeout: Option<f64>,
+                #[pyo3(from_py_with = options::count)] max_retries: i64,
+                #[pyo3(from_py_with = options::count)] max_concurrency: i64,
+                #[pyo3(from_py_with = options::optional_count)] max_response_bytes: Option<i64>,
             ) -> PyResult<PyClassInitializer<Self>> {
                 let base = BaseClient::build(
                     py, $is_async, client_id, client_secret, environment, base_url, login_url,
                     redirect_uri, access_token, token, token_store, company_id, ca_cert, timeout,
                     connect_timeout, read_timeout, max_retries, max_concurrency,
+                    max_response_bytes,
                 )?;
                 Ok(PyClassInitializer::from(base).add_subclass($name))
             }
@@ -630,7 +632,7 @@ fn progress_wanted(py: Python<'_>, progress: Option<&Bound<'_, PyAny>>) -> PyRes
 }
 
 /// A list collected page by page through `pages` by `procore._progress`, which draws the bar
-/// (an awaitable on the async client).
+/// (a coroutine on the async client).
 fn collect_with_progress(
     py: Python<'_>,
     pages: PageIterator,
@@ -711,15 +713,15 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, resolved) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,
-                path.into(),
-                q,
-                Some(resolved),
+                list.path.into(),
+                list.query,
+                Some(list.company_id),
                 Yields::Pages(Model::Project),
                 base.is_async,
             );
@@ -742,14 +744,14 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, company) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         Ok(PageIterator::new(
             c,
-            path.into(),
-            q,
-            Some(company),
+            list.path.into(),
+            list.query,
+            Some(list.company_id),
             Yields::Each(Model::Project),
             base.is_async,
         ))

@@ -29,9 +29,12 @@ mod errors;
 mod iter;
 mod lifecycle;
 mod logging;
+mod login;
 mod mock;
 mod models;
+mod options;
 mod runtime;
+mod secrets;
 
 use pyo3::prelude::*;
 
@@ -49,6 +52,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     mock::register(m)?;
     runtime::register(m)?;
+    m.add_function(pyo3::wrap_pyfunction!(secrets::_scrub, m)?)?;
     logging::register(m)?;
+    options::register(m)?;
     Ok(())
 }
