@@ -10,6 +10,7 @@
 mod api;
 mod client;
 mod config;
+mod drift;
 mod error;
 mod logs;
 mod models;
@@ -25,6 +26,7 @@ mod secret;
 mod store;
 mod token;
 mod transport;
+mod window;
 
 pub use api::{ProjectsRequest, COMPANIES_PATH, ME_PATH, PROJECTS_PATH};
 pub use client::Client;
@@ -49,3 +51,4 @@ pub use secret::Secret;
 pub use store::{Origin, StoreLock, TokenStore};
 pub use token::{now_unix, Token};
 pub use transport::Response;
+pub use window::{parse_instant, updated_window, with_window, UPDATED_AT_FILTER};
