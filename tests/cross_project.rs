@@ -43,7 +43,11 @@ async fn fifty_projects_come_back_in_order_each_record_with_its_project() {
         .await
         .unwrap()
         .iter()
-        .map(|r| serde_json::from_str::<Value>(r.get()).unwrap()["id"].as_i64().unwrap())
+        .map(|r| {
+            serde_json::from_str::<Value>(r.get()).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(one.len(), 120);
     let ids: Vec<i64> = (1..=50).map(|i| 1_000 + i * 7).collect();

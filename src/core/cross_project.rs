@@ -50,7 +50,9 @@ pub fn project_request(
 /// none twice (its records would come back twice).
 pub fn check_project_ids(ids: &[i64]) -> Result<()> {
     if ids.is_empty() {
-        return Err(Error::Config("project_ids must name at least one project".into()));
+        return Err(Error::Config(
+            "project_ids must name at least one project".into(),
+        ));
     }
     let mut seen = std::collections::HashSet::with_capacity(ids.len());
     for id in ids {
@@ -60,7 +62,9 @@ pub fn check_project_ids(ids: &[i64]) -> Result<()> {
             )));
         }
         if !seen.insert(*id) {
-            return Err(Error::Config(format!("project_ids names project {id} twice")));
+            return Err(Error::Config(format!(
+                "project_ids names project {id} twice"
+            )));
         }
     }
     Ok(())
@@ -140,7 +144,10 @@ mod tests {
     fn project_ids_are_checked() {
         assert!(check_project_ids(&[1, 2, 3]).is_ok());
         for bad in [&[][..], &[1, 0][..], &[-4][..], &[5, 6, 5][..]] {
-            assert!(matches!(check_project_ids(bad), Err(Error::Config(_))), "{bad:?}");
+            assert!(
+                matches!(check_project_ids(bad), Err(Error::Config(_))),
+                "{bad:?}"
+            );
         }
     }
 
@@ -150,7 +157,10 @@ mod tests {
             with_project_id(raw(r#"{"id":1,"a":2}"#), 9).get(),
             r#"{"id":1,"a":2,"project_id":9}"#
         );
-        assert_eq!(with_project_id(raw(r#"{ }"#), 9).get(), r#"{ "project_id":9}"#);
+        assert_eq!(
+            with_project_id(raw(r#"{ }"#), 9).get(),
+            r#"{ "project_id":9}"#
+        );
         assert_eq!(
             with_project_id(raw(r#"{"id":1,"project_id":4}"#), 9).get(),
             r#"{"id":1,"project_id":4}"#

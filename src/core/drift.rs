@@ -158,7 +158,8 @@ pub fn anchor_guess(k: u64, per_page: u64, prev_total: Option<u64>, total: Optio
 /// The page to try after page `page` turned out to start past the watermark, on the `tries`th
 /// try (from 1): twice as far back each time, never before page 1.
 pub fn step_back(page: u64, tries: u32) -> u64 {
-    page.saturating_sub(1u64 << tries.min(62).saturating_sub(1)).max(1)
+    page.saturating_sub(1u64 << tries.min(62).saturating_sub(1))
+        .max(1)
 }
 
 /// Whether a freshly read page can anchor a repair: page 1 always can (the set starts there);
@@ -212,14 +213,24 @@ mod tests {
     #[test]
     fn scans_see_order_and_missing_ids() {
         let s = scan(Order::Ascending, &[Some(1), Some(3), Some(9)]);
-        assert_eq!((s.first, s.last, s.all_ids, s.in_order), (Some(1), Some(9), true, true));
+        assert_eq!(
+            (s.first, s.last, s.all_ids, s.in_order),
+            (Some(1), Some(9), true, true)
+        );
         assert!(!scan(Order::Ascending, &[Some(1), Some(1)]).in_order);
         assert!(!scan(Order::Ascending, &[Some(3), Some(1)]).in_order);
         assert!(scan(Order::Descending, &[Some(3), Some(1)]).in_order);
         let s = scan(Order::Ascending, &[Some(1), None]);
         assert!(!s.all_ids && !s.in_order);
         assert!(!scan(Order::Unknown, &[Some(1), Some(2)]).in_order);
-        assert_eq!(scan(Order::Ascending, &[]), Scan { all_ids: true, in_order: true, ..Scan::default() });
+        assert_eq!(
+            scan(Order::Ascending, &[]),
+            Scan {
+                all_ids: true,
+                in_order: true,
+                ..Scan::default()
+            }
+        );
     }
 
     #[test]
@@ -229,8 +240,14 @@ mod tests {
         // No drift: same Total, next page starts after the last id.
         assert_eq!(seam(a, Some(100), Some(1000), Some(1000), Some(101)), Sound);
         // Records were created ahead: page starts at or before the watermark.
-        assert_eq!(seam(a, Some(100), Some(1000), Some(1003), Some(98)), Overlap);
-        assert_eq!(seam(a, Some(100), Some(1000), Some(1000), Some(100)), Overlap);
+        assert_eq!(
+            seam(a, Some(100), Some(1000), Some(1003), Some(98)),
+            Overlap
+        );
+        assert_eq!(
+            seam(a, Some(100), Some(1000), Some(1000), Some(100)),
+            Overlap
+        );
         // Records were deleted ahead: Total fell and the page starts past the watermark.
         assert_eq!(seam(a, Some(100), Some(1000), Some(997), Some(104)), Gap);
         // The set changed but an empty page carries no first id.

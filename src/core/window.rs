@@ -133,9 +133,13 @@ mod tests {
         );
         // Naive date-times (Python's datetime.isoformat() without tzinfo) are UTC.
         assert_eq!(
-            updated_window(Some("2024-04-01T08:30:00.123456"), Some("2024-04-01 09:00"), now)
-                .unwrap()
-                .unwrap(),
+            updated_window(
+                Some("2024-04-01T08:30:00.123456"),
+                Some("2024-04-01 09:00"),
+                now
+            )
+            .unwrap()
+            .unwrap(),
             "2024-04-01T08:30:00Z...2024-04-01T09:00:00Z"
         );
         assert_eq!(

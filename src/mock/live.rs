@@ -37,7 +37,11 @@ pub(crate) enum Entry {
     /// Generated project `index`, touched at this Unix time when `Some`.
     Generated { index: usize, touched: Option<i64> },
     /// A project created during a pull: id, `updated_at` (Unix) and the record.
-    Created { id: i64, updated: i64, record: Value },
+    Created {
+        id: i64,
+        updated: i64,
+        record: Value,
+    },
 }
 
 impl Entry {
@@ -133,9 +137,7 @@ impl Data {
         };
         let mut chosen: Vec<&Entry> = entries
             .iter()
-            .filter(|e| {
-                window.is_none_or(|(a, b)| (a..=b).contains(&e.updated(company_index)))
-            })
+            .filter(|e| window.is_none_or(|(a, b)| (a..=b).contains(&e.updated(company_index))))
             .collect();
         if descending {
             chosen.reverse();
@@ -210,7 +212,10 @@ impl Data {
                 }
                 for _ in 0..change.create {
                     let mut fields = Map::new();
-                    fields.insert("name".into(), json!(format!("Created during a pull #{next}")));
+                    fields.insert(
+                        "name".into(),
+                        json!(format!("Created during a pull #{next}")),
+                    );
                     let record = new_project(next, &company, &fields, now);
                     overlay.push((next, Some(record.clone())));
                     entries.push(Entry::Created {
@@ -241,7 +246,12 @@ mod tests {
             parse_window("2016-01-01T00:00:00Z...2016-01-02T01:00:00+01:00").unwrap(),
             (1_451_606_400, 1_451_606_400 + 86_400)
         );
-        for bad in ["2016-01-01", "x...y", "2016-13-01...2016-01-01", "16-1-1...2016-01-01"] {
+        for bad in [
+            "2016-01-01",
+            "x...y",
+            "2016-13-01...2016-01-01",
+            "16-1-1...2016-01-01",
+        ] {
             assert!(parse_window(bad).is_err(), "{bad}");
         }
     }

@@ -823,17 +823,13 @@ fn window_query(
             Some(v) => v.extract::<String>().map(Some).map_err(|_| {
                 config_error(
                     py,
-                    &format!("{name} must be a datetime, a date or an ISO 8601 string"),
+                    format!("{name} must be a datetime, a date or an ISO 8601 string"),
                 )
             }),
         }
     };
     let (since, until) = (text("updated_since", since)?, text("updated_until", until)?);
-    let window = core::updated_window(
-        since.as_deref(),
-        until.as_deref(),
-        core::now_unix() as i64,
-    )
-    .map_err(|e| to_pyerr(py, e))?;
+    let window = core::updated_window(since.as_deref(), until.as_deref(), core::now_unix() as i64)
+        .map_err(|e| to_pyerr(py, e))?;
     Ok(core::with_window(&query, window))
 }
