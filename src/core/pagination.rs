@@ -611,6 +611,68 @@ mod tests {
         assert_eq!(plan(Some(1_000_000), 100, 0, false), Done);
     }
 
+    fn page_of(ids: &[i64]) -> Page {
+        ids.iter()
+            .map(|id| RawValue::from_string(format!("{{\"id\":{id},\"n\":\"x\"}}")).unwrap())
+            .collect()
+    }
+
+    fn ids(page: &Page) -> Vec<i64> {
+        page.iter().map(|r| record_id(r).unwrap()).collect()
+    }
+
+    #[test]
+    fn walks_drop_repeats_and_stop_at_gaps() {
+        let mut w = Walk::new(Order::Ascending);
+        assert_eq!(ids(&w.anchor(page_of(&[1, 2, 3]), Some(9))), [1, 2, 3]);
+        // Same Total, next ids: handed over whole.
+        assert_eq!(
+            ids(&w.take(page_of(&[4, 5, 6]), Some(9)).unwrap().unwrap()),
+            [4, 5, 6]
+        );
+        // Records created ahead: the repeats go, whatever the Total says.
+        assert_eq!(
+            ids(&w.take(page_of(&[5, 6, 7]), Some(11)).unwrap().unwrap()),
+            [7]
+        );
+        // Records deleted ahead: a gap, nothing handed over, the watermark stays.
+        assert!(w.take(page_of(&[10, 11, 12]), Some(8)).unwrap().is_none());
+        assert_eq!(w.watermark, Some(7));
+        // The anchor that repairs it starts at or before the watermark.
+        assert_eq!(ids(&w.anchor(page_of(&[6, 7, 8]), Some(8))), [8]);
+        assert_eq!(w.prev_total, Some(8));
+        assert_eq!(w.handed, [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn walks_fall_back_to_ids_when_the_order_is_not_the_one_expected() {
+        let mut w = Walk::new(Order::Ascending);
+        w.anchor(page_of(&[1, 2, 3]), Some(6));
+        // A page out of id order: the order is unknown from now on, repeats dropped by id.
+        assert_eq!(
+            ids(&w.take(page_of(&[9, 2, 4]), Some(6)).unwrap().unwrap()),
+            [9, 4]
+        );
+        assert_eq!(w.order, Order::Unknown);
+        // An unknown order cannot tell a repeat from a shift: a Total change is a gap.
+        assert!(w.take(page_of(&[5]), Some(7)).unwrap().is_none());
+        assert_eq!(ids(&w.anchor(page_of(&[1, 2, 3, 9, 4, 5]), Some(7))), [5]);
+    }
+
+    #[test]
+    fn records_without_ids_cannot_be_repaired() {
+        let mut w = Walk::new(Order::Ascending);
+        let anon: Page = vec![RawValue::from_string("{\"n\":1}".into()).unwrap()];
+        assert_eq!(w.anchor(anon.clone(), Some(2)).len(), 1);
+        // Handed over as read while the list holds still...
+        assert_eq!(w.take(anon.clone(), Some(2)).unwrap().unwrap().len(), 1);
+        // ...and a change is an error, not a silent loss.
+        match w.take(anon, Some(1)) {
+            Err(Error::Decode(m)) => assert!(m.contains("no id"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn page_count_rounds_up() {
         assert_eq!(page_count(0, 100), 1);
