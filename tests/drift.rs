@@ -123,3 +123,38 @@ async fn random_changes_never_lose_or_repeat_a_record_that_stayed() {
     // The schedules did shift pages under the pulls, and the pulls re-read to repair them.
     assert!(repaired >= 10, "only {repaired} pulls needed a repair");
 }
+
+#[tokio::test]
+async fn a_list_that_never_stops_changing_is_an_error_not_a_short_list() {
+    let e = env(MockConfig {
+        companies: 1,
+        projects_per_company: 600,
+        ..MockConfig::default()
+    })
+    .await;
+    // One request at a time: each change lands between the reads of two pages.
+    let mut opts = e.opts.clone();
+    opts.max_concurrency = 1;
+    let client = Client::new(&opts).unwrap();
+    let code = e
+        .server
+        .approve(&client.authorization_url(None).unwrap())
+        .unwrap();
+    client.exchange_code(&code).await.unwrap();
+    let company = e.server.company_id();
+    for page in 1..=40 {
+        e.server
+            .change_after_page(Some(company), page, 1, 0, 0)
+            .unwrap();
+    }
+    let query = vec![
+        ("company_id".to_string(), company.to_string()),
+        ("per_page".to_string(), "10".to_string()),
+    ];
+    match client.paginate(PROJECTS, &query, None).await {
+        Err(_procore::core::Error::Decode(m)) => {
+            assert!(m.contains("kept changing"), "{m}")
+        }
+        other => panic!("{:?}", other.map(|p| p.len())),
+    }
+}
