@@ -11,6 +11,7 @@ on a ``Client`` and a ``Coroutine[object, None, Me]`` on an ``AsyncClient`` (a r
 the flag is an overload pair, the sync one first; both carry the same parameters.
 """
 
+import datetime
 import os
 from typing import (
     Any,
@@ -82,6 +83,8 @@ _CompanyId = Optional[_Id]
 _JSON = Any
 # Query parameters: a dict (values str, int, float, bool, None, lists and nested dicts).
 _Params = Optional[Dict[str, Any]]
+# A point in time: a datetime (naive ones are UTC), a date, or an ISO 8601 string.
+_When = Optional[Union[datetime.datetime, datetime.date, str]]
 _Environment = Literal["production", "sandbox", "monthly"]
 
 @type_check_only
@@ -395,6 +398,8 @@ class BaseClient(Generic[_IO]):
         *,
         company_id: _CompanyId = None,
         progress: Optional[bool] = None,
+        updated_since: _When = None,
+        updated_until: _When = None,
     ) -> ResultList[Dict[str, Any]]:
         """Every page of a list endpoint, its records in one list."""
     @overload
@@ -405,10 +410,18 @@ class BaseClient(Generic[_IO]):
         *,
         company_id: _CompanyId = None,
         progress: Optional[bool] = None,
+        updated_since: _When = None,
+        updated_until: _When = None,
     ) -> _Coroutine[ResultList[Dict[str, Any]]]:
         """Every page of a list endpoint, its records in one list."""
     def iter_pages(
-        self, path: str, params: _Params = None, *, company_id: _CompanyId = None
+        self,
+        path: str,
+        params: _Params = None,
+        *,
+        company_id: _CompanyId = None,
+        updated_since: _When = None,
+        updated_until: _When = None,
     ) -> PageIterator[_IO, ResultList[Dict[str, Any]]]:
         """The pages of a list endpoint, lazily, each a ``ResultList`` of dicts."""
     @property
@@ -548,6 +561,16 @@ class MockServer:
     def set_rate_limit(self, limit: int, window_seconds: float) -> None: ...
     def expire_tokens(self) -> None: ...
     def set_projects(self, company_id: int, count: int) -> None: ...
+    def change_after_page(
+        self,
+        page: int,
+        *,
+        delete: int = 0,
+        create: int = 0,
+        touch: int = 0,
+        company_id: Optional[int] = None,
+        companies: bool = False,
+    ) -> None: ...
     def stats(self) -> Dict[str, Any]: ...
     def requests(self) -> List[Dict[str, Any]]: ...
     def reset_stats(self) -> None: ...

@@ -343,6 +343,35 @@ class MockServer:
             raise ValueError("count must be >= 0")
         self._server.set_projects(company_id, count)
 
+    def change_after_page(
+        self,
+        page: int,
+        *,
+        delete: int = 0,
+        create: int = 0,
+        touch: int = 0,
+        company_id: Optional[int] = None,
+        companies: bool = False,
+    ) -> None:
+        """Change a list under a pull: once page ``page`` of it has been served, delete the
+        first ``delete`` records of that page, touch the next ``touch`` (their ``updated_at``
+        becomes the present, so they leave a ``filters[updated_at]`` window that ended
+        before), and create ``create`` new records (new ids, after every other). The list is
+        the projects of ``company_id`` (default: the first company), or the companies with
+        ``companies=True`` (where ``touch`` changes nothing). Each call changes the list once;
+        several calls may be queued for different pages."""
+        for name, n in (("page", page), ("delete", delete), ("create", create), ("touch", touch)):
+            if n < 0 or (name == "page" and n < 1):
+                raise ValueError(f"{name} must be {'>= 1' if name == 'page' else '>= 0'}")
+        self._server.change_after_page(
+            page,
+            delete=delete,
+            create=create,
+            touch=touch,
+            company_id=company_id,
+            companies=companies,
+        )
+
     # ----- what the mock saw -----
 
     def stats(self) -> Dict[str, Any]:

@@ -10,6 +10,8 @@
 mod api;
 mod client;
 mod config;
+mod cross_project;
+mod drift;
 mod error;
 pub mod login;
 mod logs;
@@ -26,10 +28,12 @@ mod secret;
 mod store;
 mod token;
 mod transport;
+mod window;
 
 pub use api::{ProjectsRequest, COMPANIES_PATH, ME_PATH, PROJECTS_PATH};
 pub use client::Client;
 pub use config::{ClientOptions, Config};
+pub use cross_project::{ProjectRecords, PROJECT_PLACEHOLDER};
 pub use error::{ApiError, Error, Result};
 pub use logs::LOG_TARGETS;
 pub use models::{Company, Me, Project};
@@ -50,3 +54,4 @@ pub use secret::{scrub, Secret};
 pub use store::{Origin, StoreLock, TokenStore};
 pub use token::{now_unix, Token};
 pub use transport::Response;
+pub use window::{parse_instant, updated_window, with_window, UPDATED_AT_FILTER};

@@ -101,7 +101,7 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
 /// without a parse: the record is validated JSON text, so nothing else can be meant. `None`
 /// for any other shape (a sign, a fraction, another first key, a number beyond `i64`),
 /// which [`field`] then decodes. A repeated `"id"` key counts from its first place, as there.
-fn leading_id(text: &str) -> Option<i64> {
+pub(crate) fn leading_id(text: &str) -> Option<i64> {
     let json_ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     let rest = text
         .trim_start_matches(json_ws)

@@ -11,6 +11,10 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use super::client::Client;
+use super::drift::{
+    anchor_guess, anchors, expected_order, keep, record_id, scan, seam, step_back, Order, Seam,
+    MAX_REPAIRS,
+};
 use super::error::{Error, Result};
 use super::models::decode_page;
 use super::transport::{header_str, Response};
@@ -168,6 +172,13 @@ impl Client {
     /// are fetched concurrently (within `max_concurrency`) and handed over in order; without
     /// it, `Link rel="next"` is followed. A `per_page` in `query` is respected; the server's
     /// `Per-Page` wins.
+    ///
+    /// The walk survives a list that changes under it (see [`drift`](super::drift)): every
+    /// seam between two pages is checked (`Total` of both, the order of their ids), records
+    /// already handed over are dropped by id, and where records may have slipped through a
+    /// seam the walk re-reads from a page that starts at or before the last record handed
+    /// over. Every record that stayed in the set for the whole walk is handed over exactly
+    /// once; a list still changing after [`MAX_REPAIRS`] repairs is an error.
     pub async fn walk_pages<F, Fut>(
         &self,
         path: &str,
@@ -196,6 +207,7 @@ impl Client {
                 DEFAULT_PER_PAGE
             }
         };
+        let mut walk = Walk::new(expected_order(&base_query));
         let first = self.page(&url, &base_query, 1, company_id).await?;
         let link_next = next_link(&first);
         let first_records = records(&first)?;
@@ -216,13 +228,13 @@ impl Client {
             Plan::Done => announced.filter(|t| *t == first_records.len() as u64),
             Plan::FollowLinks => None,
         };
+        let counted = matches!(plan, Plan::Numbered { .. });
+        let first_records = walk.anchor(first_records, announced.filter(|_| counted));
         if !sink(first_records, believed).await {
             return Ok(());
         }
         if let Plan::Numbered {
-            pages,
-            per_page,
-            total,
+            pages, per_page, ..
         } = plan
         {
             for (k, v) in base_query.iter_mut() {
@@ -230,16 +242,73 @@ impl Client {
                     *v = per_page.to_string();
                 }
             }
-            let mut rest = futures::stream::iter(2..=pages)
-                .map(|p| {
-                    let (url, q) = (&url, &base_query);
-                    async move { records(&self.page(url, q, p, company_id).await?) }
-                })
-                .buffered(self.inner.cfg.max_concurrency);
-            while let Some(page) = rest.next().await {
-                if !sink(page?, Some(total)).await {
-                    return Ok(());
+            let fetch = |p: u64| {
+                let (url, q) = (&url, &base_query);
+                async move {
+                    let resp = self.page(url, q, p, company_id).await?;
+                    Ok::<_, Error>((p, records(&resp)?, resp.header_u64("total")))
                 }
+            };
+            let (mut from, mut to) = (2, pages);
+            loop {
+                let mut gap = None;
+                {
+                    let mut rest = futures::stream::iter(from..=to)
+                        .map(fetch)
+                        .buffered(self.inner.cfg.max_concurrency);
+                    while let Some(page) = rest.next().await {
+                        let (p, page, total) = page?;
+                        let shown = total.or(walk.prev_total);
+                        match walk.take(page, total)? {
+                            Some(page) => {
+                                if !sink(page, shown).await {
+                                    return Ok(());
+                                }
+                            }
+                            None => {
+                                gap = Some((p, total));
+                                break;
+                            }
+                        }
+                    }
+                }
+                let Some((k, total)) = gap else {
+                    // Records that entered the set during the walk may call for more pages.
+                    let need = page_count(walk.prev_total.unwrap_or(0), per_page);
+                    if need > to && need <= MAX_PLANNED_PAGES {
+                        (from, to) = (to + 1, need);
+                        continue;
+                    }
+                    break;
+                };
+                walk.repairs += 1;
+                if walk.repairs > MAX_REPAIRS {
+                    return Err(Error::Decode(format!(
+                        "pagination: the list kept changing while it was read ({MAX_REPAIRS} repairs; Total now {}): pull again later",
+                        total.map_or("unknown".into(), |t| t.to_string())
+                    )));
+                }
+                // Find a page that starts at or before the last record handed over.
+                let mut j = match walk.order {
+                    Order::Unknown => 1,
+                    _ => anchor_guess(k, per_page, walk.prev_total, total),
+                };
+                let mut tries = 0;
+                let anchor_total = loop {
+                    let (_, page, total) = fetch(j).await?;
+                    let first = page.first().and_then(|r| record_id(r));
+                    if anchors(walk.order, j, walk.watermark, first) {
+                        let page = walk.anchor(page, total);
+                        if !page.is_empty() && !sink(page, total.or(walk.prev_total)).await {
+                            return Ok(());
+                        }
+                        break total;
+                    }
+                    tries += 1;
+                    j = step_back(j, tries);
+                };
+                let need = page_count(anchor_total.unwrap_or(0), per_page).min(MAX_PLANNED_PAGES);
+                (from, to) = (j + 1, need.max(j));
             }
         } else if plan == Plan::FollowLinks {
             // Every URL asked for so far: a `next` naming one of them is a loop.
@@ -264,7 +333,9 @@ impl Client {
                     .send(Method::GET, next_url, &[], None, company_id)
                     .await?;
                 next = next_link(&resp);
-                if !sink(records(&resp)?, None).await {
+                // No `Total` to compare: only repeats (by order or id) are caught here.
+                let page = walk.take(records(&resp)?, None)?.unwrap_or_default();
+                if !sink(page, None).await {
                     return Ok(());
                 }
             }
@@ -304,6 +375,103 @@ fn records(resp: &Response) -> Result<Page> {
 /// The `Link rel="next"` URL of an answer.
 fn next_link(resp: &Response) -> Option<String> {
     header_str(&resp.headers, "link").and_then(|l| parse_link_header(l).next)
+}
+
+/// What a walk has handed over so far, to judge the next page against (see
+/// [`drift`](super::drift)).
+struct Walk {
+    order: Order,
+    /// The last id handed over, in a known order.
+    watermark: Option<i64>,
+    /// `Total` announced with the last page handed over.
+    prev_total: Option<u64>,
+    /// Ids handed over while the order is known (kept to dedupe should the order turn out
+    /// not to be the one expected).
+    handed: Vec<i64>,
+    /// Ids handed over once the order is unknown.
+    seen: std::collections::HashSet<i64>,
+    /// A record without an integer id was handed over: a changed list cannot be repaired.
+    idless: bool,
+    repairs: u32,
+}
+
+impl Walk {
+    fn new(order: Order) -> Walk {
+        Walk {
+            order,
+            watermark: None,
+            prev_total: None,
+            handed: Vec::new(),
+            seen: Default::default(),
+            idless: false,
+            repairs: 0,
+        }
+    }
+
+    /// The next page in page order: the records to hand over, or `None` when records may have
+    /// slipped through the seam before it (the caller re-reads from an anchor).
+    fn take(&mut self, page: Page, total: Option<u64>) -> Result<Option<Page>> {
+        let ids = self.check(&page);
+        let first = ids.first().copied().flatten();
+        match seam(self.order, self.watermark, self.prev_total, total, first) {
+            Seam::Gap if self.idless || ids.iter().any(Option::is_none) => {
+                Err(Error::Decode(format!(
+                    "pagination: the list changed while it was read (Total {} then {}) and its records have no id to repair the pull by: pull again",
+                    self.prev_total.unwrap_or_default(),
+                    total.unwrap_or_default()
+                )))
+            }
+            Seam::Gap => Ok(None),
+            Seam::Sound | Seam::Overlap => Ok(Some(self.hand_over(page, &ids, total))),
+        }
+    }
+
+    /// A page a repair starts from (or page 1): it starts at or before the watermark, so
+    /// nothing can be missing before it; what was handed over already is dropped.
+    fn anchor(&mut self, page: Page, total: Option<u64>) -> Page {
+        let ids = self.check(&page);
+        self.hand_over(page, &ids, total)
+    }
+
+    /// The page's ids; a page not in the order expected turns the order unknown.
+    fn check(&mut self, page: &Page) -> Vec<Option<i64>> {
+        let ids: Vec<Option<i64>> = page.iter().map(|r| record_id(r)).collect();
+        let s = scan(self.order, &ids);
+        if !s.all_ids {
+            self.idless = true;
+        }
+        if self.order != Order::Unknown && !s.in_order && !page.is_empty() {
+            self.order = Order::Unknown;
+            self.watermark = None;
+            self.seen = self.handed.drain(..).collect();
+        }
+        ids
+    }
+
+    fn hand_over(&mut self, mut page: Page, ids: &[Option<i64>], total: Option<u64>) -> Page {
+        self.prev_total = total;
+        if self.order == Order::Unknown {
+            let seen = &mut self.seen;
+            let mut fresh = ids.iter().map(|id| id.is_none_or(|id| seen.insert(id)));
+            page.retain(|_| fresh.next().unwrap_or(true));
+            return page;
+        }
+        let (order, w) = (self.order, self.watermark);
+        if ids.first().is_some_and(|f| !keep(order, w, *f)) {
+            let mut kept = ids.iter().map(|id| keep(order, w, *id));
+            page.retain(|_| kept.next().unwrap_or(true));
+            self.handed
+                .extend(ids.iter().flatten().filter(|id| keep(order, w, Some(**id))));
+        } else {
+            self.handed.extend(ids.iter().flatten());
+        }
+        if let Some(last) = ids.last().copied().flatten() {
+            if keep(order, w, Some(last)) {
+                self.watermark = Some(last);
+            }
+        }
+        page
+    }
 }
 
 /// The URLs of a `Link` header, by relation.
@@ -441,6 +609,68 @@ mod tests {
         );
         assert_eq!(plan(Some(1_000_000), 100, 2, true), FollowLinks);
         assert_eq!(plan(Some(1_000_000), 100, 0, false), Done);
+    }
+
+    fn page_of(ids: &[i64]) -> Page {
+        ids.iter()
+            .map(|id| RawValue::from_string(format!("{{\"id\":{id},\"n\":\"x\"}}")).unwrap())
+            .collect()
+    }
+
+    fn ids(page: &Page) -> Vec<i64> {
+        page.iter().map(|r| record_id(r).unwrap()).collect()
+    }
+
+    #[test]
+    fn walks_drop_repeats_and_stop_at_gaps() {
+        let mut w = Walk::new(Order::Ascending);
+        assert_eq!(ids(&w.anchor(page_of(&[1, 2, 3]), Some(9))), [1, 2, 3]);
+        // Same Total, next ids: handed over whole.
+        assert_eq!(
+            ids(&w.take(page_of(&[4, 5, 6]), Some(9)).unwrap().unwrap()),
+            [4, 5, 6]
+        );
+        // Records created ahead: the repeats go, whatever the Total says.
+        assert_eq!(
+            ids(&w.take(page_of(&[5, 6, 7]), Some(11)).unwrap().unwrap()),
+            [7]
+        );
+        // Records deleted ahead: a gap, nothing handed over, the watermark stays.
+        assert!(w.take(page_of(&[10, 11, 12]), Some(8)).unwrap().is_none());
+        assert_eq!(w.watermark, Some(7));
+        // The anchor that repairs it starts at or before the watermark.
+        assert_eq!(ids(&w.anchor(page_of(&[6, 7, 8]), Some(8))), [8]);
+        assert_eq!(w.prev_total, Some(8));
+        assert_eq!(w.handed, [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn walks_fall_back_to_ids_when_the_order_is_not_the_one_expected() {
+        let mut w = Walk::new(Order::Ascending);
+        w.anchor(page_of(&[1, 2, 3]), Some(6));
+        // A page out of id order: the order is unknown from now on, repeats dropped by id.
+        assert_eq!(
+            ids(&w.take(page_of(&[9, 2, 4]), Some(6)).unwrap().unwrap()),
+            [9, 4]
+        );
+        assert_eq!(w.order, Order::Unknown);
+        // An unknown order cannot tell a repeat from a shift: a Total change is a gap.
+        assert!(w.take(page_of(&[5]), Some(7)).unwrap().is_none());
+        assert_eq!(ids(&w.anchor(page_of(&[1, 2, 3, 9, 4, 5]), Some(7))), [5]);
+    }
+
+    #[test]
+    fn records_without_ids_cannot_be_repaired() {
+        let mut w = Walk::new(Order::Ascending);
+        let anon: Page = vec![RawValue::from_string("{\"n\":1}".into()).unwrap()];
+        assert_eq!(w.anchor(anon.clone(), Some(2)).len(), 1);
+        // Handed over as read while the list holds still...
+        assert_eq!(w.take(anon.clone(), Some(2)).unwrap().unwrap().len(), 1);
+        // ...and a change is an error, not a silent loss.
+        match w.take(anon, Some(1)) {
+            Err(Error::Decode(m)) => assert!(m.contains("no id"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

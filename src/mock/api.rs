@@ -1,6 +1,7 @@
 //! The API host: Procore's REST endpoints (`/rest/v1.0/...`) as the mock serves them.
 
-use super::data::{apply_fields, new_project, ME_ID, ME_LOGIN, ME_NAME};
+use super::data::{apply_fields, new_project, project_id, Data, ME_ID, ME_LOGIN, ME_NAME};
+use super::live::{parse_window, ChangeList};
 use super::login::{bearer, www_authenticate};
 use super::state::{AccessCheck, HostKind, RateInfo, State};
 use super::util::{
@@ -165,11 +166,18 @@ async fn dispatch(
         }
         Route::Companies => {
             company_header(st, parts, !user)?;
-            let data = st.data();
-            let page = paginate(st, parts, q, data.companies.len())?;
-            let items: Vec<Value> = (page.start..page.end)
-                .map(|i| data.companies[i].to_json(i))
+            let mut data = st.data();
+            let listed = data.listed_companies();
+            let page = paginate(st, parts, q, listed.len())?;
+            let items: Vec<Value> = listed[page.start..page.end]
+                .iter()
+                .map(|&i| data.companies[i].to_json(i))
                 .collect();
+            let served: Vec<i64> = listed[page.start..page.end]
+                .iter()
+                .map(|&i| data.companies[i].id)
+                .collect();
+            changed_after(&mut data, ChangeList::Companies, &page, &served);
             Ok(page.respond(items))
         }
         Route::ListProjects => {
@@ -179,12 +187,45 @@ async fn dispatch(
                 Some(v) => check_query_company(v, cid)?,
             }
             // The list is a pure function of the company's project count: the overlay
-            // (created/updated/deleted projects) is deliberately not applied here.
+            // (created/updated/deleted projects) is deliberately not applied here, unless a
+            // change under a pull made the list live (see `live`).
+            let window = match first(q, "filters[updated_at]") {
+                Some(w) => Some(parse_window(w).map_err(bad_request)?),
+                None => None,
+            };
+            let descending = match first(q, "sort").map(str::trim) {
+                None | Some("id") => false,
+                Some("-id") => true,
+                Some(other) => {
+                    return Err(bad_request(format!(
+                        "mock: sort={other} is not supported (id or -id)"
+                    )))
+                }
+            };
             let mut data = st.data();
-            let page = paginate(st, parts, q, data.companies[cidx].projects)?;
-            let body = data.project_page(cidx, page.start, page.end);
-            drop(data);
-            Ok(page.respond_body(body))
+            let list = ChangeList::Projects(cidx);
+            if window.is_none() && !descending && !data.is_live(cidx) {
+                let page = paginate(st, parts, q, data.companies[cidx].projects)?;
+                let body = data.project_page(cidx, page.start, page.end);
+                if data.changes.iter().any(|c| c.list == list) {
+                    let served: Vec<i64> = (page.start..page.end)
+                        .map(|i| project_id(cidx, i))
+                        .collect();
+                    changed_after(&mut data, list, &page, &served);
+                }
+                return Ok(page.respond_body(body));
+            }
+            let mut range = None;
+            let (total, served, items) = data.project_list(cidx, window, descending, |n| {
+                let page = paginate(st, parts, q, n);
+                let r = page.as_ref().map(|p| (p.start, p.end)).unwrap_or((0, 0));
+                range = Some(page);
+                r
+            });
+            let mut page = range.expect("project_list asks for its range")?;
+            page.total = total;
+            changed_after(&mut data, list, &page, &served);
+            Ok(page.respond(items))
         }
         Route::ShowProject(id) => {
             let (_, cid) = require_company(st, parts)?;
@@ -348,8 +389,17 @@ fn optional_query_company(q: &[(String, String)], header_company: i64) -> Result
     }
 }
 
+/// Makes the change scheduled after this page of `list`, if any, now that it is served.
+fn changed_after(data: &mut Data, list: ChangeList, page: &Page, served: &[i64]) {
+    if let Some(change) = data.take_change(list, page.number) {
+        data.apply_change(&change, served, unix_now() as i64);
+    }
+}
+
 /// One page of a list endpoint.
 struct Page {
+    /// The page number asked for (from 1).
+    number: u64,
     start: usize,
     end: usize,
     total: usize,
@@ -429,6 +479,7 @@ fn paginate(
         links.push(format!("<{}>; rel=\"last\"", url_for(last)));
     }
     Ok(Page {
+        number: page,
         start,
         end,
         total,

@@ -159,6 +159,12 @@ pub(crate) struct Data {
     pub overlay: HashMap<i64, Option<Value>>,
     pub next_created_id: i64,
     pages: PageCache,
+    /// Changes scheduled after a page is served (see `live`).
+    pub changes: Vec<super::live::Change>,
+    /// Companies whose projects are a live list (changed under a pull), by company index.
+    pub live: HashMap<usize, Vec<super::live::Entry>>,
+    /// Companies deleted under a pull: left out of the list.
+    pub hidden_companies: std::collections::HashSet<usize>,
 }
 
 impl Data {
@@ -183,6 +189,9 @@ impl Data {
             overlay: HashMap::new(),
             next_created_id: CREATED_ID_BASE,
             pages: PageCache::default(),
+            changes: Vec::new(),
+            live: HashMap::new(),
+            hidden_companies: Default::default(),
         }
     }
 
@@ -248,6 +257,17 @@ pub(crate) fn project(company: &Company, company_index: usize, index: usize) -> 
         .expect("a generated project is plain JSON")
 }
 
+/// `created_at` of generated project `index` of company `company_index` (Unix seconds):
+/// 2016-01-04T15:30:00Z plus a day per project, a few seconds apart per company.
+fn project_created(company_index: usize, index: usize) -> i64 {
+    1_451_921_400 + index as i64 * 86_400 + company_index as i64 * 3_607
+}
+
+/// `updated_at` of a generated project (Unix seconds).
+pub(crate) fn project_updated(company_index: usize, index: usize) -> i64 {
+    project_created(company_index, index) + 86_400 * (1 + (index as i64 * 7) % 400) + 1_234
+}
+
 /// A generated project, serialised field by field in Procore's order (no `Value` tree: the
 /// list endpoint writes pages of these straight into bytes).
 #[derive(Serialize)]
@@ -291,8 +311,8 @@ fn generated(company: &Company, company_index: usize, index: usize) -> Generated
     );
     let project_number = format!("{}-{n:04}", company_index + 1);
     // 2016-01-04T15:30:00Z plus a day per project, a few seconds apart per company.
-    let created = 1_451_921_400 + index as i64 * 86_400 + company_index as i64 * 3_607;
-    let updated = created + 86_400 * (1 + (index as i64 * 7) % 400) + 1_234;
+    let created = project_created(company_index, index);
+    let updated = project_updated(company_index, index);
     let jitter = |k: u64| ((index as u64 * 2_654_435_761 + k) % 10_000) as f64 * 1e-5;
     // Every fifth project came from an ERP integration.
     let erp = index.is_multiple_of(5);

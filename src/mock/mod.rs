@@ -20,6 +20,7 @@
 
 mod api;
 mod data;
+mod live;
 mod login;
 mod state;
 mod tls;
@@ -362,6 +363,41 @@ impl MockServer {
             .company_index(company_id)
             .ok_or(MockError::UnknownCompany(company_id))?;
         data.companies[idx].projects = count;
+        Ok(())
+    }
+
+    /// Change a list once, right after its page `after_page` has been served: delete the
+    /// first `delete` records of that page, touch (set `updated_at` to now) the next `touch`,
+    /// and create `create` new records. `company_id`: the company whose projects change;
+    /// `None` changes the list of companies (touch does nothing there).
+    pub fn change_after_page(
+        &self,
+        company_id: Option<i64>,
+        after_page: u64,
+        delete: usize,
+        create: usize,
+        touch: usize,
+    ) -> Result<(), MockError> {
+        if after_page == 0 || create > MAX_PROJECTS_PER_COMPANY {
+            return Err(MockError::InvalidArgument(
+                "after_page must be at least 1 and create at most a million".into(),
+            ));
+        }
+        let mut data = self.state.data();
+        let list = match company_id {
+            Some(id) => live::ChangeList::Projects(
+                data.company_index(id)
+                    .ok_or(MockError::UnknownCompany(id))?,
+            ),
+            None => live::ChangeList::Companies,
+        };
+        data.changes.push(live::Change {
+            list,
+            after_page,
+            delete,
+            create,
+            touch,
+        });
         Ok(())
     }
 

@@ -334,7 +334,12 @@ impl BaseClient {
     /// Every record of a list endpoint, all pages, in order. `progress=True` shows a progress
     /// bar (tqdm), `False` never; by default one shows in a terminal or a notebook when the
     /// pull spans more than a few pages.
-    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None))]
+    ///
+    /// `updated_since=` / `updated_until=` (datetimes, naive ones taken as UTC, or ISO 8601
+    /// strings) send `filters[updated_at]=START...END`, the end defaulting to the moment of
+    /// the call: every page asks for the same window.
+    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None, updated_since=None, updated_until=None))]
+    #[allow(clippy::too_many_arguments)]
     fn paginate(
         &self,
         py: Python<'_>,
@@ -342,9 +347,11 @@ impl BaseClient {
         params: Option<&Bound<'_, PyAny>>,
         company_id: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
+        updated_since: Option<&Bound<'_, PyAny>>,
+        updated_until: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
-        let query = params_arg(py, params)?;
+        let query = window_query(py, params_arg(py, params)?, updated_since, updated_until)?;
         let company = id_arg(py, "company_id", company_id)?;
         let path = path.to_string();
         c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
@@ -366,16 +373,19 @@ impl BaseClient {
 
     /// The pages of a list endpoint, lazily: `for page in client.iter_pages(path)` (`async for`
     /// on an AsyncClient). Each page is a `ResultList` of dicts; pages are fetched ahead.
-    #[pyo3(signature = (path, params=None, *, company_id=None))]
+    /// `updated_since=` / `updated_until=` as for `paginate` (the window is fixed here).
+    #[pyo3(signature = (path, params=None, *, company_id=None, updated_since=None, updated_until=None))]
     fn iter_pages(
         &self,
         py: Python<'_>,
         path: &str,
         params: Option<&Bound<'_, PyAny>>,
         company_id: Option<&Bound<'_, PyAny>>,
+        updated_since: Option<&Bound<'_, PyAny>>,
+        updated_until: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PageIterator> {
         let c = self.core(py)?;
-        let query = params_arg(py, params)?;
+        let query = window_query(py, params_arg(py, params)?, updated_since, updated_until)?;
         let company = id_arg(py, "company_id", company_id)?;
         c.api_url(path).map_err(|e| to_pyerr(py, e))?;
         Ok(PageIterator::new(
@@ -780,4 +790,31 @@ impl Projects {
             c.project(id, company).await.map(Project::from)
         })
     }
+}
+
+/// `query` with the `filters[updated_at]` window of `updated_since` / `updated_until`
+/// (datetimes, dates or ISO 8601 strings), fixed now.
+fn window_query(
+    py: Python<'_>,
+    query: Vec<(String, String)>,
+    since: Option<&Bound<'_, PyAny>>,
+    until: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<(String, String)>> {
+    let text = |name: &str, v: Option<&Bound<'_, PyAny>>| -> PyResult<Option<String>> {
+        match v {
+            None => Ok(None),
+            Some(v) if v.is_none() => Ok(None),
+            Some(v) if v.hasattr("isoformat")? => Ok(Some(v.call_method0("isoformat")?.extract()?)),
+            Some(v) => v.extract::<String>().map(Some).map_err(|_| {
+                config_error(
+                    py,
+                    format!("{name} must be a datetime, a date or an ISO 8601 string"),
+                )
+            }),
+        }
+    };
+    let (since, until) = (text("updated_since", since)?, text("updated_until", until)?);
+    let window = core::updated_window(since.as_deref(), until.as_deref(), core::now_unix() as i64)
+        .map_err(|e| to_pyerr(py, e))?;
+    Ok(core::with_window(&query, window))
 }

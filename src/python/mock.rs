@@ -212,6 +212,29 @@ impl PyMockServer {
             .map_err(value_error)
     }
 
+    /// Change a list once, right after its page `page` has been served (see
+    /// `procore.testing.MockServer.change_after_page`).
+    #[pyo3(signature = (page, *, delete = 0, create = 0, touch = 0, company_id = None, companies = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn change_after_page(
+        &self,
+        page: u64,
+        delete: usize,
+        create: usize,
+        touch: usize,
+        company_id: Option<i64>,
+        companies: bool,
+    ) -> PyResult<()> {
+        let company = if companies {
+            None
+        } else {
+            Some(company_id.unwrap_or_else(|| self.inner.company_id()))
+        };
+        self.inner
+            .change_after_page(company, page, delete, create, touch)
+            .map_err(value_error)
+    }
+
     /// `{"requests", "api_requests", "login_requests", "token_requests": {grant: n},
     /// "status_counts": {"200": n, ...}, "refreshes", "dropped"}`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
