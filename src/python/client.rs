@@ -18,7 +18,7 @@ use crate::core::{self, ClientOptions, Secret};
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
     core: RwLock<Option<core::Client>>,
-    is_async: bool,
+    pub(super) is_async: bool,
 }
 
 impl BaseClient {
@@ -84,7 +84,7 @@ impl BaseClient {
         })
     }
 
-    fn core(&self, py: Python<'_>) -> PyResult<core::Client> {
+    pub(super) fn core(&self, py: Python<'_>) -> PyResult<core::Client> {
         match &*self.core.read().unwrap_or_else(|p| p.into_inner()) {
             Some(c) => Ok(c.clone()),
             None => Err(to_pyerr(
@@ -671,6 +671,15 @@ impl Companies {
         })
     }
 
+    /// The catalog's other `companies.*` operations.
+    fn __getattr__(
+        &self,
+        py: Python<'_>,
+        name: &str,
+    ) -> PyResult<super::namespaces::BoundOperation> {
+        super::namespaces::handwritten_fallback(&self.client, py, "companies", name)
+    }
+
     /// Companies one at a time, fetched lazily (`for` / `async for`).
     fn iter(&self, py: Python<'_>) -> PyResult<PageIterator> {
         let base = self.client.get();
@@ -775,5 +784,14 @@ impl Projects {
         dispatch(py, base.is_async, async move {
             c.project(id, company).await.map(Project::from)
         })
+    }
+
+    /// The catalog's other `projects.*` operations (`create`, `update`, `sync`, …).
+    fn __getattr__(
+        &self,
+        py: Python<'_>,
+        name: &str,
+    ) -> PyResult<super::namespaces::BoundOperation> {
+        super::namespaces::handwritten_fallback(&self.client, py, "projects", name)
     }
 }

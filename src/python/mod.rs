@@ -1,6 +1,7 @@
 //! The thin pyo3 layer: Python classes over the core, one shared tokio runtime, and the one
 //! place where core errors become Python exceptions.
 
+mod catalog;
 mod client;
 mod convert;
 mod errors;
@@ -8,6 +9,7 @@ mod iter;
 mod logging;
 mod mock;
 mod models;
+mod namespaces;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -24,6 +26,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::Company>()?;
     m.add_class::<models::Project>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    namespaces_register(m)?;
     mock::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_complete_future, m)?)?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_drain_deliveries, m)?)?;
@@ -31,5 +34,19 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .import("atexit")?
         .call_method1("register", (m.getattr("_drain_deliveries")?,))?;
     logging::register(m)?;
+    Ok(())
+}
+
+/// The catalog and the resource namespaces.
+fn namespaces_register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<catalog::Catalog>()?;
+    m.add_class::<catalog::Operation>()?;
+    m.add_class::<catalog::Param>()?;
+    m.add_class::<namespaces::Namespace>()?;
+    m.add_class::<namespaces::BoundOperation>()?;
+    m.add_class::<namespaces::RecordIterator>()?;
+    m.add("catalog", catalog::Catalog)?;
+    m.add_function(pyo3::wrap_pyfunction!(namespaces::_namespace, m)?)?;
+    m.add_function(pyo3::wrap_pyfunction!(namespaces::_namespace_names, m)?)?;
     Ok(())
 }
