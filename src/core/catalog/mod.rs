@@ -504,7 +504,7 @@ pub fn prepare(op: &'static Operation, args: Args) -> Result<Prepared> {
         let param = op.path_params().iter().find(|p| p.name() == name);
         let value = match named.remove(name) {
             Some(Value::Null) | None if name == "company_id" => {
-                default_company.map(|c| Value::from(c)).ok_or_else(|| {
+                default_company.map(Value::from).ok_or_else(|| {
                     config(
                         op,
                         "needs a company_id: pass company_id=… or set it on the client".into(),
