@@ -227,6 +227,51 @@ async def test_async_namespaces_return_awaitables(aclient, server):
     assert created["name"] == "Async"
 
 
+def _generated(client: Any, namespace: str) -> Any:
+    """The generated namespace of a name, also where a hand-written class takes the client's
+    attribute (`projects`): the mock serves the project list, so the generated list operation
+    can run against real pages."""
+    return procore._procore._namespace(client, namespace)
+
+
+def test_generated_list_and_iter_against_the_mock(client, server):
+    company = server.company_id
+    expected = client.paginate("/rest/v1.0/projects", {"company_id": company})
+    sent = Sent(server)
+    records = _generated(client, "projects").list(company_id=company, per_page=100)
+    assert isinstance(records, procore.ResultList)
+    assert records == expected and len(records) > 100
+    (first,) = [r for r in sent.api("/rest/v1.0/projects")][:1]
+    pairs = parse_qsl(first["query"] if isinstance(first["query"], str) else "")
+    assert ("company_id", str(company)) in pairs and ("per_page", "100") in pairs
+    assert list(_generated(client, "projects").iter(company_id=company)) == expected
+    frame = records.to_pandas()
+    assert len(frame) == len(expected)
+
+
+@pytest.mark.asyncio
+async def test_generated_list_and_iter_against_the_mock_async(aclient, server):
+    company = server.company_id
+    expected = await aclient.paginate("/rest/v1.0/projects", {"company_id": company})
+    records = await _generated(aclient, "projects").list(company_id=company)
+    assert records == expected
+    seen = [r async for r in _generated(aclient, "projects").iter(company_id=company)]
+    assert seen == expected
+    with pytest.raises(TypeError, match="async for"):
+        iter(_generated(aclient, "projects").iter(company_id=company))
+
+
+def test_a_failed_page_raises_from_the_iterator(server):
+    from helpers import login
+
+    with server.client(max_retries=0) as c:
+        login(c, server)
+        it = c.rfis.iter(project_id=3)
+        server.fail_next(503, path="/rest/v1.0/projects/3/rfis")
+        with pytest.raises(procore.ServerError):
+            next(it)
+
+
 # ---------------------------------------------------------------------------------------------
 # Typed parameters
 
