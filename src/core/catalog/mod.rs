@@ -446,7 +446,7 @@ fn config(op: &Operation, msg: String) -> Error {
     Error::Config(format!("{}(): {msg}", op.name()))
 }
 
-fn suggest(wanted: &str, names: &[&str]) -> String {
+fn suggest(op: &Operation, wanted: &str, names: &[&str]) -> String {
     let near = nearest(wanted, names.iter().copied());
     let shown: Vec<&str> = if near.is_empty() {
         names.iter().copied().take(8).collect()
@@ -462,7 +462,10 @@ fn suggest(wanted: &str, names: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     if names.len() > shown.len() && !names.is_empty() {
-        format!("did you mean {list}? (see procore.catalog.get(...).params)")
+        format!(
+            "did you mean {list}? (all of them: procore.catalog.get({:?}).params)",
+            op.name()
+        )
     } else {
         format!("did you mean {list}?")
     }
@@ -589,7 +592,7 @@ pub fn prepare(op: &'static Operation, args: Args) -> Result<Prepared> {
                         op,
                         format!(
                             "{key}[{sub:?}] is not documented for this operation; {}",
-                            suggest(&sub, &members)
+                            suggest(op, &sub, &members)
                         ),
                     ));
                 };
@@ -607,7 +610,7 @@ pub fn prepare(op: &'static Operation, args: Args) -> Result<Prepared> {
                 op,
                 format!(
                     "`{key}` is not a documented parameter of this operation; {}",
-                    suggest(&key, &known)
+                    suggest(op, &key, &known)
                 ),
             ));
         };
