@@ -12,7 +12,7 @@ BUILD_STAMP := target/.procore-build-$(PROFILE)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: build test test-rust test-python lint first-call clean generate check-generated
+.PHONY: build test test-rust test-python unasync-check lint first-call clean generate check-generated
 
 ## build: install the package in editable mode with its test extras (Rust extension built once)
 build: $(BUILD_STAMP)
@@ -22,7 +22,7 @@ $(BUILD_STAMP): $(RUST_SOURCES)
 	@mkdir -p $(@D) && rm -f target/.procore-build-* && touch $@
 
 ## test: build if needed, then every Rust test and every Python test
-test: build test-rust
+test: build unasync-check test-rust
 	$(PYTHON) -m pytest
 
 ## test-rust: the core and mock tests, then the unit tests of the pyo3 layer (JSON to Python)
@@ -30,7 +30,7 @@ test-rust:
 	cargo test --no-default-features --profile $(PROFILE)
 	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo test --profile $(PROFILE) --features python --lib python::
 
-test-python: build
+test-python: build unasync-check
 	$(PYTHON) -m pytest
 
 ## generate: run every generator (scripts/gen_*.py); each writes its outputs from spec/
@@ -47,8 +47,13 @@ check-generated: generate
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || \
 		{ git status --short -- $(GENERATED); echo "generated files are not committed"; exit 1; }
 
-## lint: formatting and clippy, without and with the python feature; generated files up to date
-lint: check-generated
+## unasync-check: the sync test suites are what scripts/unasync.py makes of the async ones
+unasync-check:
+	$(PYTHON) scripts/unasync.py --check
+
+## lint: formatting and clippy, without and with the python feature; generated tests and
+## generated files current
+lint: unasync-check check-generated
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo clippy --all-targets --features python -- -D warnings
@@ -60,3 +65,43 @@ first-call: build
 clean:
 	rm -f target/.procore-build-*
 	cargo clean
+
+# ---------------------------------------------------------------------------------------------
+# Distribution: the wheel to publish and the sdist (README, Install). The tools (maturin, zig
+# from PyPI's ziglang, auditwheel; pinned in scripts/wheel-tools.txt) get a virtualenv of their
+# own, so neither the developers' environment nor CI's interpreter is changed by them.
+
+WHEEL_TOOLS := target/wheel-tools
+DIST := target/dist
+
+.PHONY: wheel-tools wheel sdist check-wheel check-sdist
+
+wheel-tools: $(WHEEL_TOOLS)/.installed
+
+$(WHEEL_TOOLS)/.installed: scripts/wheel-tools.txt
+	rm -rf $(WHEEL_TOOLS)
+	$(PYTHON) -m venv $(WHEEL_TOOLS)
+	$(WHEEL_TOOLS)/bin/python -m pip install -r scripts/wheel-tools.txt
+	# maturin looks for `zig` on PATH: the one the ziglang wheel carries.
+	ln -sf "$$($(WHEEL_TOOLS)/bin/python -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')" $(WHEEL_TOOLS)/bin/zig
+	touch $@
+
+## wheel: the wheel to publish: abi3 (CPython 3.9+), manylinux2014 x86_64 (glibc 2.17), release
+## profile, linked by zig against glibc 2.17, stripped, into target/dist
+wheel: wheel-tools
+	rm -f $(DIST)/procore-*.whl
+	PATH="$(CURDIR)/$(WHEEL_TOOLS)/bin:$$PATH" maturin build --release --zig --compatibility manylinux2014 --out $(DIST)
+
+## sdist: the source distribution (needs a Rust toolchain to install), into target/dist
+sdist: wheel-tools
+	rm -f $(DIST)/procore-*.tar.gz
+	$(WHEEL_TOOLS)/bin/maturin sdist --out $(DIST)
+
+## check-wheel: auditwheel, then the wheel installed without Rust under CPython 3.9, 3.13 and
+## this one, with each extra (scripts/check_wheel.py)
+check-wheel: wheel
+	$(WHEEL_TOOLS)/bin/python scripts/check_wheel.py
+
+## check-sdist: the sdist, installed with pip (a release build), gives the wheel's package
+check-sdist: wheel sdist
+	$(WHEEL_TOOLS)/bin/python scripts/check_wheel.py --sdist $(DIST)/procore-*.tar.gz

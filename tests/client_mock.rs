@@ -1,38 +1,14 @@
 //! The core client against the mock Procore server, without Python.
 //! Run with `cargo test --no-default-features --test client_mock`.
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::Write;
 
-use _procore::core::{Client, ClientOptions, Error, Secret};
-use _procore::mock::{MockConfig, MockServer};
+use _procore::core::{Client, Error};
+use _procore::mock::MockConfig;
+use common::core_env as env;
 use reqwest::Method;
-
-struct Env {
-    server: MockServer,
-    _ca: tempfile::NamedTempFile,
-    opts: ClientOptions,
-}
-
-async fn env(cfg: MockConfig) -> Env {
-    let server = MockServer::start(cfg).await.expect("mock starts");
-    let mut ca = tempfile::NamedTempFile::new().unwrap();
-    ca.write_all(server.ca_cert_pem().as_bytes()).unwrap();
-    let opts = ClientOptions {
-        client_id: Some(server.client_id()),
-        client_secret: Some(Secret::new(server.client_secret())),
-        base_url: Some(server.base_url()),
-        login_url: Some(server.login_url()),
-        ca_cert: Some(ca.path().to_path_buf()),
-        company_id: Some(server.company_id()),
-        ..ClientOptions::default()
-    };
-    Env {
-        server,
-        _ca: ca,
-        opts,
-    }
-}
 
 /// The ids of every project of the default company, in the order received.
 async fn project_ids(client: &Client) -> Vec<i64> {

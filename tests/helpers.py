@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from typing import Any, Dict, List, Optional
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 from urllib.parse import parse_qs, urlsplit
 
 import procore
@@ -76,6 +79,66 @@ def login(client: procore.Client, server: MockServer) -> procore.Token:
 
 async def alogin(client: procore.AsyncClient, server: MockServer) -> procore.Token:
     return await client.exchange_code(server.approve(client.authorization_url()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Concurrency, written once: the async suites use the a-names, and scripts/unasync.py turns
+# them into their sync twins for the generated suites (tasks on the loop become threads).
+
+
+async def agather(*calls: Callable[[], Awaitable[Any]]) -> List[Any]:
+    """Run the calls concurrently (tasks of the running loop); their results in order."""
+    return list(await asyncio.gather(*(call() for call in calls)))
+
+
+def gather(*calls: Callable[[], Any]) -> List[Any]:
+    """Run the calls concurrently (a thread each); their results in order."""
+    with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+class _Task:
+    def __init__(self, call: Callable[[], Awaitable[Any]]) -> None:
+        self._task = asyncio.ensure_future(call())
+
+    def done(self) -> bool:
+        return self._task.done()
+
+    async def result(self) -> Any:
+        return await self._task
+
+
+class _Thread:
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._outcome: Dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                self._outcome["value"] = call()
+            except BaseException as e:  # raised by result()
+                self._outcome["error"] = e
+
+        self._thread = threading.Thread(target=run)
+        self._thread.start()
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> Any:
+        self._thread.join(60)
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["value"]
+
+
+def abackground(call: Callable[[], Awaitable[Any]]) -> _Task:
+    """Start ``call()`` as a task of the running loop: ``.done()``, ``await .result()``."""
+    return _Task(call)
+
+
+def background(call: Callable[[], Any]) -> _Thread:
+    """Start ``call()`` in a thread: ``.done()``, ``.result()``."""
+    return _Thread(call)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 //!
 //! Run with `cargo test --no-default-features --test mock_server`.
 
+mod common;
+
 use _procore::mock::{HostKind, MockConfig, MockError, MockServer};
+use common::{http_builder as builder, http_client as client, start, start_with};
 use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode, Version};
 use serde_json::{json, Value};
@@ -11,26 +14,6 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
-
-async fn start() -> MockServer {
-    start_with(MockConfig::default()).await
-}
-
-async fn start_with(cfg: MockConfig) -> MockServer {
-    MockServer::start(cfg).await.expect("mock server starts")
-}
-
-fn builder(server: &MockServer) -> reqwest::ClientBuilder {
-    let ca = reqwest::Certificate::from_pem(server.ca_cert_pem().as_bytes()).expect("CA PEM");
-    Client::builder()
-        .tls_certs_only([ca])
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(20))
-}
-
-fn client(server: &MockServer) -> Client {
-    builder(server).build().expect("client")
-}
 
 fn unix_now() -> u64 {
     SystemTime::now()

@@ -1,12 +1,13 @@
-"""Every method of the public contract, async client, against the mock.
+"""Every method of the public contract, against the mock.
 
-The sync twin is test_contract_sync.py; the two files follow the same order.
+Written once for both clients: test_contract_async.py is the source, and
+test_contract_sync.py is generated from it by scripts/unasync.py (edit the source, then run
+the script). What only one client does (awaitables; the GIL released by blocking calls) is
+in test_async_only.py and test_sync_only.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import os
 import stat
@@ -20,7 +21,9 @@ from helpers import (
     OOB,
     PROJECTS_PER_COMPANY,
     Sent,
+    agather,
     alogin,
+    netloc,
     new_server,
     query_of,
     token_grants,
@@ -37,7 +40,7 @@ def same_secret(a, b) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Step 1: authorization_url (plain, not a coroutine, on the async client)
+# Step 1: authorization_url (plain, not a coroutine, on the async client too)
 
 
 @pytest.mark.asyncio
@@ -51,8 +54,15 @@ async def test_authorization_url_state_is_encoded_and_sends_nothing(server):
         assert q["state"] == [state]
         assert q["redirect_uri"] == [OOB]
         assert "state" not in parse_qs(urlsplit(client.authorization_url()).query)
-        assert server.client_secret not in url
     assert sent.all() == []
+
+
+@pytest.mark.asyncio
+async def test_authorization_url_never_carries_the_secret(server):
+    async with server.async_client() as client:
+        url = client.authorization_url(state="s")
+        assert server.client_secret not in url
+        assert "client_secret" not in url
 
 
 @pytest.mark.asyncio
@@ -79,9 +89,17 @@ async def test_environment_picks_procores_login_host(environment, login_host):
     client = procore.AsyncClient("my-client-id", environment=environment)
     url = client.authorization_url()
     assert url.startswith(f"https://{login_host}/oauth/authorize?")
+    assert parse_qs(urlsplit(url).query)["client_id"] == ["my-client-id"]
     assert client.token is None
     assert await client.close() is None
     assert client.closed
+
+
+@pytest.mark.asyncio
+async def test_default_environment_is_production():
+    client = procore.AsyncClient("my-client-id")
+    assert netloc(client.authorization_url()) == "login.procore.com"
+    await client.close()
 
 
 @pytest.mark.asyncio
@@ -99,6 +117,14 @@ async def test_client_id_and_secret_default_to_the_environment(fresh_server, mon
         assert token_grants(server)["client_credentials"] == 1
 
 
+@pytest.mark.asyncio
+async def test_explicit_client_id_beats_the_environment(server, monkeypatch):
+    monkeypatch.setenv("PROCORE_CLIENT_ID", "someone-else")
+    async with server.async_client(client_id=server.client_id) as client:
+        q = parse_qs(urlsplit(client.authorization_url()).query)
+        assert q["client_id"] == [server.client_id]
+
+
 # ---------------------------------------------------------------------------------------------
 # Step 2: tokens
 
@@ -113,10 +139,12 @@ async def test_exchange_code_returns_a_full_token(lifetime):
             after = int(time.time())
             assert isinstance(token.access_token, str) and token.access_token
             assert isinstance(token.refresh_token, str) and token.refresh_token
+            assert not same_secret(token.access_token, token.refresh_token)
             assert token.token_type.lower() == "bearer"
             assert token.expires_in == lifetime
             assert isinstance(token.created_at, int) and not isinstance(token.created_at, bool)
             assert before - 5 <= token.created_at <= after + 5
+            assert isinstance(token.expires_at, int)
             assert token.expires_at == token.created_at + token.expires_in
             assert client.token == token  # a plain property, not a coroutine
 
@@ -127,7 +155,24 @@ async def test_client_credentials_token_has_no_refresh_token(fresh_server):
         token = await client.client_credentials()
         assert token.access_token
         assert token.refresh_token is None
+        assert token.expires_at == token.created_at + token.expires_in
         assert (await client.me()).id == 1234567
+
+
+@pytest.mark.asyncio
+async def test_token_round_trips_through_a_dict(aclient):
+    token = aclient.token
+    d = token.to_dict()
+    assert isinstance(d, dict)
+    assert {"access_token", "refresh_token", "token_type", "expires_in", "created_at"} <= set(d)
+    assert same_secret(d["access_token"], token.access_token)
+    assert same_secret(d["refresh_token"], token.refresh_token)
+    assert d["created_at"] == token.created_at and d["expires_in"] == token.expires_in
+    again = procore.Token.from_dict(d)
+    assert isinstance(again, procore.Token)
+    assert again == token
+    assert again.expires_at == token.expires_at
+    json.dumps(d)  # a token dict is plain JSON, ready for a file or a secret manager
 
 
 @pytest.mark.asyncio
@@ -141,6 +186,7 @@ async def test_refresh_rotates_both_tokens_and_kills_the_old_refresh_token(fresh
         assert not same_secret(new.access_token, old.access_token)
         assert not same_secret(new.refresh_token, old.refresh_token)
         assert (await client.me()).id == 1234567
+    # Someone still holding the old token (say, a stale copy of a token file) is refused.
     async with server.async_client(token=old) as stale:
         with pytest.raises(procore.OAuthError) as info:
             await stale.refresh()
@@ -160,11 +206,13 @@ async def test_expired_access_token_is_refreshed_automatically(fresh_server):
 
 @pytest.mark.asyncio
 async def test_concurrent_calls_refresh_once(fresh_server):
+    """Refresh tokens rotate: two refreshes with one refresh token would lock the user out."""
     server = fresh_server
     async with server.async_client() as client:
         await alogin(client, server)
         server.expire_tokens()
-        results = await asyncio.gather(*(client.me() for _ in range(8)))
+        # Tasks of the event loop in the async suite, threads in the sync one.
+        results = await agather(*(client.me for _ in range(8)))
         assert [m.id for m in results] == [1234567] * 8
         assert token_grants(server)["refresh_token"] == 1
 
@@ -191,8 +239,17 @@ async def test_bring_your_own_access_token_needs_no_client_id(server, aclient):
         login_url=server.login_url,
         ca_cert=server.ca_cert,
     ) as own:
+        assert own.token is not None
+        assert same_secret(own.token.access_token, aclient.token.access_token)
         assert (await own.me()).id == 1234567
     assert sent.login() == []
+
+
+@pytest.mark.asyncio
+async def test_token_argument_is_used_as_given(server, aclient):
+    async with server.async_client(token=aclient.token) as other:
+        assert other.token == aclient.token
+        assert (await other.me()).id == 1234567
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,9 +263,11 @@ async def test_token_store_is_written_0600_and_reused_without_a_new_grant(fresh_
     async with server.async_client(token_store=str(store)) as first:
         assert first.token is None
         await alogin(first, server)
+        assert store.exists()
         assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
         saved = json.loads(store.read_text())
         assert same_secret(saved["access_token"], first.token.access_token)
+        assert same_secret(saved["refresh_token"], first.token.refresh_token)
 
     async with server.async_client(token_store=str(store)) as second:
         assert second.token is not None
@@ -218,12 +277,32 @@ async def test_token_store_is_written_0600_and_reused_without_a_new_grant(fresh_
             "refresh_token": 0,
             "client_credentials": 0,
         }
+        # Every new token is written back, atomically: same mode, no temporary files left.
         new = await second.refresh()
         saved = json.loads(store.read_text())
         assert same_secret(saved["refresh_token"], new.refresh_token)
         assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
         # Beside the store only its lock file (which serialises refreshes across processes).
         assert sorted(p.name for p in tmp_path.iterdir()) == [store.name, store.name + ".lock"]
+
+
+@pytest.mark.asyncio
+async def test_token_store_is_loaded_from_an_existing_file(fresh_server, tmp_path):
+    server = fresh_server
+    async with server.async_client() as first:
+        token = await alogin(first, server)
+    store = tmp_path / "token.json"
+    store.write_text(json.dumps(token.to_dict()))
+    os.chmod(store, 0o644)  # as a user might have written it
+    async with server.async_client(token_store=str(store)) as other:
+        assert other.token == token
+        assert (await other.me()).id == 1234567
+        assert token_grants(server)["authorization_code"] == 1
+        await other.refresh()
+        assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
+        text = store.read_text()
+        assert server.client_secret not in text
+        assert same_secret(json.loads(text)["refresh_token"], other.token.refresh_token)
 
 
 @pytest.mark.asyncio
@@ -237,27 +316,21 @@ async def test_automatic_refresh_is_persisted(fresh_server, tmp_path):
         assert token_grants(server)["refresh_token"] == 1
         saved = json.loads(store.read_text())
         assert same_secret(saved["refresh_token"], client.token.refresh_token)
+        assert same_secret(saved["access_token"], client.token.access_token)
+
+
+@pytest.mark.asyncio
+async def test_client_credentials_token_is_stored(fresh_server, tmp_path):
+    server = fresh_server
+    store = tmp_path / "cc.json"
+    async with server.async_client(token_store=str(store)) as client:
+        token = await client.client_credentials()
+        assert stat.S_IMODE(os.stat(store).st_mode) == 0o600
+        assert procore.Token.from_dict(json.loads(store.read_text())) == token
 
 
 # ---------------------------------------------------------------------------------------------
 # Step 3: me, companies, projects
-
-
-@pytest.mark.asyncio
-async def test_io_methods_are_awaitable(aclient, server):
-    cid = server.company_id
-    calls = [
-        aclient.me(),
-        aclient.companies.list(),
-        aclient.projects.list(company_id=cid, per_page=300),
-        aclient.get(ME),
-        aclient.paginate(COMPANIES),
-    ]
-    assert all(inspect.isawaitable(c) for c in calls)
-    me, companies, projects, raw_me, raw_companies = await asyncio.gather(*calls)
-    assert me.to_dict() == raw_me
-    assert [c.id for c in companies] == [c["id"] for c in raw_companies] == server.company_ids
-    assert len(projects) == PROJECTS_PER_COMPANY
 
 
 @pytest.mark.asyncio
@@ -302,7 +375,10 @@ async def test_companies_list_fetches_every_page():
             companies = await client.companies.list()
             assert isinstance(companies, procore.ResultList) and isinstance(companies, list)
             assert [c.id for c in companies] == server.company_ids
-            assert len(sent.api(COMPANIES)) == 3
+            assert len(companies) == 7
+            assert len(sent.api(COMPANIES)) == 3  # 3 + 3 + 1
+            assert all(isinstance(c.name, str) and c.name for c in companies)
+            assert companies[0].to_dict()["id"] == companies[0].id
 
 
 @pytest.mark.asyncio
@@ -314,6 +390,7 @@ async def test_company_ids_are_64_bit_ints_end_to_end(server, aclient):
     projects = await aclient.projects.list(company_id=ids[1])
     assert {p.company.id for p in projects} == {ids[1]}
     assert {c["company_header"] for c in sent.api(PROJECTS)} == {str(ids[1])}
+    assert {query_of(c)["company_id"] for c in sent.api(PROJECTS)} == {str(ids[1])}
 
 
 @pytest.mark.asyncio
@@ -330,6 +407,35 @@ async def test_projects_list_uses_the_clients_company_and_a_call_overrides_it(se
         assert {p.company.id for p in other} == {second}
         assert {c["company_header"] for c in sent.api(PROJECTS)} == {str(second)}
         assert {query_of(c)["company_id"] for c in sent.api(PROJECTS)} == {str(second)}
+
+
+@pytest.mark.asyncio
+async def test_projects_list_sends_filters_as_query_params(server, aclient):
+    cid = server.company_ids[0]
+    sent = Sent(server)
+    projects = await aclient.projects.list(
+        company_id=cid, **{"filters[active]": "true", "view": "normal"}
+    )
+    assert isinstance(projects, procore.ResultList)
+    calls = sent.api(PROJECTS)
+    assert calls
+    for call in calls:
+        q = query_of(call)
+        assert q["filters[active]"] == "true"
+        assert q["view"] == "normal"
+        assert q["company_id"] == str(cid)
+
+
+@pytest.mark.asyncio
+async def test_projects_list_honours_per_page(server, aclient):
+    cid = server.company_ids[0]
+    sent = Sent(server)
+    projects = await aclient.projects.list(company_id=cid, per_page=50)
+    assert len(projects) == PROJECTS_PER_COMPANY
+    calls = sent.api(PROJECTS)
+    assert len(calls) == PROJECTS_PER_COMPANY // 50
+    assert {query_of(c)["per_page"] for c in calls} == {"50"}
+    assert sorted(int(query_of(c).get("page", "1")) for c in calls) == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.asyncio
@@ -354,17 +460,66 @@ async def test_project_model_matches_the_raw_json(server, aclient):
     project = await aclient.projects.get(listed.id, company_id=cid)
     raw = await aclient.get(f"{PROJECTS}/{listed.id}", params={"company_id": cid}, company_id=cid)
     assert project.to_dict() == raw
+    for field in (
+        "id name display_name project_number address city state_code country_code zip county "
+        "latitude longitude stage phone created_at updated_at active origin_id origin_data"
+    ).split():
+        assert field in raw, f"mock sends {field}"
+        assert getattr(project, field) == raw[field], field
     assert project.company.id == raw["company"]["id"] == cid
-    assert (project.stage, project.latitude, project.name) == (
-        raw["stage"],
-        raw["latitude"],
-        raw["name"],
-    )
+    assert project.company.name == raw["company"]["name"]
+    assert isinstance(project.latitude, float)
+    assert isinstance(project.active, bool)
     assert project == listed
+    other = (await aclient.projects.list(company_id=cid))[8]
+    assert project != await aclient.projects.get(other.id, company_id=cid)
+
+
+@pytest.mark.asyncio
+async def test_projects_get_uses_the_clients_company(server):
+    cid = server.company_ids[1]
+    async with server.async_client(company_id=cid) as client:
+        await alogin(client, server)
+        pid = (await client.projects.list())[0].id
+        sent = Sent(server)
+        project = await client.projects.get(pid)
+        assert project.id == pid and project.company.id == cid
+        (call,) = sent.api(f"{PROJECTS}/{pid}")
+        assert call["company_header"] == str(cid)
+        assert query_of(call)["company_id"] == str(cid)
+
+
+@pytest.mark.asyncio
+async def test_company_ids_beyond_2_53_are_sent_exactly(server, aclient):
+    # 2**62 + 1 is not representable as a float: a trip through a double would change it.
+    big = 2**62 + 1
+    async with server.async_client(token=aclient.token, company_id=big, max_retries=0) as c:
+        sent = Sent(server)
+        with pytest.raises(procore.PermissionDeniedError):
+            await c.projects.list()
+        with pytest.raises(procore.PermissionDeniedError):
+            await c.get(PROJECTS, params={"company_id": big}, company_id=big)
+    calls = sent.api(PROJECTS)
+    assert len(calls) == 2
+    assert {c["company_header"] for c in calls} == {str(big)}
+    assert {query_of(c)["company_id"] for c in calls} == {str(big)}
+
+
+@pytest.mark.asyncio
+async def test_result_list_behaves_like_a_list(aclient, server):
+    companies = await aclient.companies.list()
+    plain = list(companies)
+    assert isinstance(companies, list)
+    assert companies == plain and plain == companies
+    assert len(companies) == len(plain) == len(server.company_ids)
+    assert companies[0] == plain[0] and companies[-1] == plain[-1]
+    assert [c.id for c in companies] == [c.id for c in plain]
+    assert companies[:1] == plain[:1]
+    assert companies != plain[:1]
 
 
 # ---------------------------------------------------------------------------------------------
-# Any endpoint
+# Any endpoint: get / post / put / patch / delete / paginate
 
 
 @pytest.mark.asyncio
@@ -374,7 +529,10 @@ async def test_get_passes_params_and_returns_decoded_json(server, aclient):
     page = await aclient.get(
         PROJECTS, params={"company_id": cid, "page": 2, "per_page": 5}, company_id=cid
     )
+    assert isinstance(page, list)
     assert [p["id"] for p in page] == [p["id"] for p in everything[5:10]]
+    me = await aclient.get(ME)
+    assert isinstance(me, dict) and me["id"] == 1234567
 
 
 @pytest.mark.asyncio
@@ -387,8 +545,10 @@ async def test_write_methods_send_json_and_return_decoded_json(fresh_server):
         created = await client.post(
             PROJECTS, json={"project": {"name": "Tower B"}}, params={"company_id": cid}
         )
+        assert isinstance(created, dict)
         assert created["name"] == "Tower B"
         pid = created["id"]
+        assert isinstance(pid, int)
         patched = await client.patch(
             f"{PROJECTS}/{pid}", json={"project": {"name": "Tower B2"}}, params={"company_id": cid}
         )
@@ -406,15 +566,32 @@ async def test_write_methods_send_json_and_return_decoded_json(fresh_server):
             ("DELETE", f"{PROJECTS}/{pid}"),
         ]
         assert {r["company_header"] for r in sent.api()} == {str(cid)}
+        assert {query_of(r)["company_id"] for r in sent.api()} == {str(cid)}
+
+
+@pytest.mark.asyncio
+async def test_write_methods_take_a_per_call_company(server, aclient):
+    cid = server.company_ids[1]
+    sent = Sent(server)
+    created = await aclient.post(
+        PROJECTS, json={"project": {"name": "Depot"}}, params={"company_id": cid}, company_id=cid
+    )
+    await aclient.delete(f"{PROJECTS}/{created['id']}", params={"company_id": cid}, company_id=cid)
+    assert {r["company_header"] for r in sent.api()} == {str(cid)}
 
 
 @pytest.mark.asyncio
 async def test_paginate_returns_every_item_of_every_page(server, aclient):
     cid = server.company_ids[0]
+    sent = Sent(server)
     items = await aclient.paginate(PROJECTS, {"company_id": cid}, company_id=cid)
     assert isinstance(items, procore.ResultList)
+    assert all(isinstance(i, dict) for i in items)
     assert len(items) == PROJECTS_PER_COMPANY
     assert len({i["id"] for i in items}) == PROJECTS_PER_COMPANY
+    projects = await aclient.projects.list(company_id=cid)
+    assert [i["id"] for i in items] == [p.id for p in projects]
+    assert len(sent.api(PROJECTS)) >= 2
 
 
 @pytest.mark.asyncio
@@ -430,13 +607,17 @@ async def test_paginate_respects_per_page_in_params(server, aclient):
 
 @pytest.mark.asyncio
 async def test_paginate_trusts_the_servers_page_size():
+    """The server caps per_page at 50: Per-Page and Total say so, and every item still comes back."""
     with new_server(max_per_page=50) as server:
         async with server.async_client() as client:
             await alogin(client, server)
             cid = server.company_id
             sent = Sent(server)
-            items = await client.paginate(PROJECTS, {"company_id": cid, "per_page": 100})
-            assert len({i["id"] for i in items}) == len(items) == PROJECTS_PER_COMPANY
+            items = await client.paginate(
+                PROJECTS, {"company_id": cid, "per_page": 100}, company_id=cid
+            )
+            assert len(items) == PROJECTS_PER_COMPANY
+            assert len({i["id"] for i in items}) == PROJECTS_PER_COMPANY
             assert len(sent.api(PROJECTS)) == PROJECTS_PER_COMPANY // 50
 
 
@@ -449,6 +630,7 @@ async def test_empty_list_is_an_empty_result_list(fresh_server):
         projects = await client.projects.list()
         assert isinstance(projects, procore.ResultList)
         assert projects == []
+        assert await client.paginate(PROJECTS, {"company_id": server.company_id}) == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -456,12 +638,13 @@ async def test_empty_list_is_an_empty_result_list(fresh_server):
 
 
 @pytest.mark.asyncio
-async def test_async_context_manager_returns_the_client_and_close_is_awaitable(server):
+async def test_context_manager_returns_the_client(server):
     async with server.async_client() as client:
         assert isinstance(client, procore.AsyncClient)
         await alogin(client, server)
         assert (await client.me()).id == 1234567
+    assert client.closed
     plain = server.async_client()
-    closing = plain.close()
-    assert inspect.isawaitable(closing)
-    await closing
+    assert not plain.closed
+    await plain.close()
+    assert plain.closed

@@ -1,8 +1,12 @@
-"""Each exception class, raised from a real response of the mock (or a real network failure),
-async client. The sync twin is test_errors_sync.py."""
+"""Each exception class, raised from a real response of the mock (or a real network failure).
+
+Written once for both clients: test_errors_async.py is the source, and test_errors_sync.py is
+generated from it by scripts/unasync.py (edit the source, then run the script).
+"""
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -30,6 +34,8 @@ def check_api_error(err: procore.APIError, status: int, method: str, path: str) 
 
 @pytest.mark.asyncio
 async def test_400_missing_company_header_is_bad_request(server, aclient):
+    # A raw call to a company-scoped endpoint from a client with no default company: no
+    # Procore-Company-Id header goes out, and the mock answers 400 as Procore does.
     async with server.async_client(token=aclient.token, company_id=None, max_retries=0) as c:
         sent = Sent(server)
         with pytest.raises(procore.BadRequestError) as info:
@@ -69,7 +75,7 @@ async def test_422_project_without_a_name_is_unprocessable(server, aclient):
             PROJECTS, json={"project": {"city": "Anytown"}}, params={"company_id": cid}
         )
     check_api_error(info.value, 422, "POST", PROJECTS)
-    assert info.value.body
+    assert info.value.body, "the server's explanation is kept"
 
 
 @pytest.mark.asyncio
@@ -96,7 +102,7 @@ async def test_429_from_the_rate_limit_is_rate_limit_error(fresh_server):
 
 
 # ---------------------------------------------------------------------------------------------
-# Injected statuses
+# Injected statuses: every class, with max_retries=0 for a single answer
 
 
 @pytest.mark.parametrize(
@@ -123,8 +129,8 @@ async def test_injected_status_raises_its_class(fresh_server, status, cls):
         with pytest.raises(cls) as info:
             await c.me()
         check_api_error(info.value, status, "GET", ME)
-        assert len(sent.api(ME)) == 1
-        assert (await c.me()).id == 1234567
+        assert len(sent.api(ME)) == 1, "max_retries=0 sends once"
+        assert (await c.me()).id == 1234567, "the fault was one-shot"
 
 
 @pytest.mark.asyncio
@@ -148,16 +154,17 @@ async def test_server_error_that_persists_after_retries_is_raised(fresh_server):
         with pytest.raises(procore.ServerError) as info:
             await c.me()
         assert info.value.status_code == 503
-        assert len(sent.api(ME)) == 3
+        assert len(sent.api(ME)) == 3, "one try and two retries"
 
 
+@pytest.mark.parametrize("status", [500, 502])
 @pytest.mark.asyncio
-async def test_a_transient_server_error_is_retried(fresh_server):
+async def test_a_transient_server_error_is_retried(fresh_server, status):
     server = fresh_server
     async with server.async_client(max_retries=1) as c:
         await alogin(c, server)
         sent = Sent(server)
-        server.fail_next(status=502, count=1, path=ME)
+        server.fail_next(status=status, count=1, path=ME)
         assert (await c.me()).id == 1234567
         assert len(sent.api(ME)) == 2
 
@@ -167,10 +174,22 @@ async def test_429_is_retried_after_retry_after(fresh_server):
     server = fresh_server
     async with server.async_client(max_retries=1) as c:
         await alogin(c, server)
+        sent = Sent(server)
         server.fail_next(status=429, count=1, path=ME, retry_after=1)
         start = time.monotonic()
         assert (await c.me()).id == 1234567
-        assert time.monotonic() - start >= 0.9
+        assert time.monotonic() - start >= 0.9, "Retry-After is honoured"
+        assert len(sent.api(ME)) == 2
+
+
+@pytest.mark.asyncio
+async def test_persistent_rate_limit_after_retries_is_rate_limit_error(fresh_server):
+    server = fresh_server
+    async with server.async_client(max_retries=1) as c:
+        await alogin(c, server)
+        server.fail_next(status=429, count=2, path=ME, retry_after=1)
+        with pytest.raises(procore.RateLimitError):
+            await c.me()
 
 
 @pytest.mark.asyncio
@@ -196,8 +215,12 @@ async def test_unknown_code_is_oauth_error(server):
     async with server.async_client() as c:
         with pytest.raises(procore.OAuthError) as info:
             await c.exchange_code("not-a-code")
-    assert info.value.error == "invalid_grant"
-    assert isinstance(info.value.status_code, int) and 400 <= info.value.status_code < 500
+    err = info.value
+    assert isinstance(err, procore.ProcoreError)
+    assert err.error == "invalid_grant"
+    assert isinstance(err.status_code, int) and 400 <= err.status_code < 500
+    assert err.description is None or isinstance(err.description, str)
+    assert "invalid_grant" in str(err)
 
 
 @pytest.mark.asyncio
@@ -216,6 +239,17 @@ async def test_wrong_client_secret_is_oauth_error(server):
         with pytest.raises(procore.OAuthError) as info:
             await c.client_credentials()
     assert info.value.error == "invalid_client"
+    assert info.value.status_code in (400, 401)
+
+
+@pytest.mark.asyncio
+async def test_redirect_uri_must_match_the_authorization(server):
+    async with server.async_client() as c:
+        code = server.approve(c.authorization_url())
+    async with server.async_client(redirect_uri="https://elsewhere.example.com/cb") as other:
+        with pytest.raises(procore.OAuthError) as info:
+            await other.exchange_code(code)
+    assert info.value.error == "invalid_grant"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,6 +265,16 @@ async def test_dropped_connection_is_connection_error(fresh_server):
         with pytest.raises(procore.APIConnectionError) as info:
             await c.me()
     assert not isinstance(info.value, procore.APITimeoutError)
+    assert isinstance(info.value, procore.ProcoreError)
+
+
+@pytest.mark.asyncio
+async def test_dropped_connection_is_retried(fresh_server):
+    server = fresh_server
+    async with server.async_client(max_retries=1) as c:
+        await alogin(c, server)
+        server.drop_next(path=ME)
+        assert (await c.me()).id == 1234567
 
 
 @pytest.mark.asyncio
@@ -247,7 +291,8 @@ async def test_slow_answer_is_timeout_error(fresh_server):
 
 
 @pytest.mark.asyncio
-async def test_untrusted_certificate_is_connection_error(server):
+async def test_untrusted_certificate_is_connection_error_and_cannot_be_skipped(server):
+    # Without the mock's CA the TLS handshake fails: verification cannot be switched off.
     sent = Sent(server)
     async with procore.AsyncClient(
         access_token="tok", base_url=server.base_url, login_url=server.login_url, max_retries=0
@@ -255,3 +300,18 @@ async def test_untrusted_certificate_is_connection_error(server):
         with pytest.raises(procore.APIConnectionError):
             await c.me()
     assert sent.all() == []
+
+
+@pytest.mark.asyncio
+async def test_refused_connection_is_connection_error():
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+    try:
+        port = holder.getsockname()[1]
+        async with procore.AsyncClient(
+            access_token="tok", base_url=f"https://127.0.0.1:{port}", max_retries=0
+        ) as c:
+            with pytest.raises(procore.APIConnectionError):
+                await c.me()
+    finally:
+        holder.close()

@@ -1,8 +1,13 @@
-"""Lazy iteration, async client: `async for` over `client.iter_pages(path)`,
-`client.projects.iter()`, `client.companies.iter()` (issue 3). Same records as the eager forms,
-page by page, in order; `.total`; read-ahead bounded; breaking out stops the pull; `async for`
-only (not `for`); errors surface mid-iteration as the right exception class; iteration never
-blocks the running event loop. The sync twin is test_iteration_sync.py."""
+"""Lazy iteration: `client.iter_pages(path)`, `client.projects.iter()`,
+`client.companies.iter()` (issue 3). Same records as the eager forms, page by page, in order;
+`.total`; read-ahead bounded by a few pages; breaking out stops the pull; errors surface
+mid-iteration as the right exception class.
+
+Written once for both clients: test_iteration_async.py is the source, and
+test_iteration_sync.py is generated from it by scripts/unasync.py (edit the source, then run
+the script). What only one kind of iterator does (refusing the other kind of loop; never
+blocking the running event loop) is in test_async_only.py and test_sync_only.py.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,14 @@ import pytest
 import pytest_asyncio
 
 import procore
-from helpers import PROJECTS_PER_COMPANY, Sent, alogin, login, query_of
+from helpers import PROJECTS_PER_COMPANY, Sent, abackground, agather, alogin, query_of
 from procore.testing import MockServer
 
 PROJECTS = "/rest/v1.0/projects"
 COMPANIES = "/rest/v1.0/companies"
 ME_ID = 1234567
 DEFAULT_CONCURRENCY = 8
+
 
 def sizes(total: int, per_page: int) -> List[int]:
     full, rest = divmod(total, per_page)
@@ -36,8 +42,8 @@ async def collect(it) -> List[Any]:
 # Same records as the eager forms
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("per_page", [7, 100, 250, 300])
+@pytest.mark.asyncio
 async def test_iter_pages_yields_the_pages_of_paginate_in_order(server, aclient, per_page):
     params = {"company_id": server.company_id, "per_page": per_page}
     everything = await aclient.paginate(PROJECTS, params)
@@ -49,8 +55,17 @@ async def test_iter_pages_yields_the_pages_of_paginate_in_order(server, aclient,
     assert [r for p in pages for r in p] == everything
     ids = [r["id"] for r in everything]
     assert len(ids) == len(set(ids)) == PROJECTS_PER_COMPANY
+    # One request per page, each page asked for once.
     asked = sorted(int(query_of(r)["page"]) for r in sent.api(PROJECTS))
     assert asked == list(range(1, len(pages) + 1))
+
+
+@pytest.mark.asyncio
+async def test_iter_pages_trusts_the_servers_per_page(server, aclient):
+    # The mock serves at most 300 per page whatever is asked.
+    params = {"company_id": server.company_id, "per_page": 1000}
+    pages = await collect(aclient.iter_pages(PROJECTS, params))
+    assert [len(p) for p in pages] == [PROJECTS_PER_COMPANY]
 
 
 @pytest.mark.asyncio
@@ -68,9 +83,9 @@ async def test_projects_iter_yields_the_models_of_projects_list(server, aclient)
         assert all(isinstance(p, procore.Project) for p in lazy)
         assert lazy == eager
         assert {p.company.id for p in lazy} == {company}
-    assert await collect(aclient.projects.iter(per_page=40)) == await aclient.projects.list(
-        per_page=40
-    )
+    # Filters travel as query parameters, as with list().
+    lazy = await collect(aclient.projects.iter(per_page=40))
+    assert lazy == await aclient.projects.list(per_page=40)
 
 
 @pytest.mark.asyncio
@@ -89,32 +104,37 @@ async def test_total_is_known_once_the_first_page_arrived(server, aclient):
     first = await it.__anext__()
     assert len(first) == 100
     assert it.total == PROJECTS_PER_COMPANY
-    assert [len(p) async for p in it] == [100, 50]
+    rest = await collect(it)
+    assert [len(p) for p in rest] == [100, 50]
     assert it.total == PROJECTS_PER_COMPANY
 
     projects = aclient.projects.iter(per_page=60)
     assert projects.total is None
     await projects.__anext__()
     assert projects.total == PROJECTS_PER_COMPANY
+    companies = aclient.companies.iter()
+    await companies.__anext__()
+    assert companies.total == len(server.company_ids)
 
 
 @pytest.mark.asyncio
-async def test_total_can_be_read_while_another_task_awaits_a_page(fresh_server):
-    """A progress task reads `.total` while the iterating task awaits a page: once page 1 has
-    arrived the Total is known, whether or not an `__anext__()` is pending."""
+async def test_total_can_be_read_while_the_iteration_waits_for_a_page(fresh_server):
+    """A progress display reads `.total` while the iteration (another task, or another
+    thread) waits for a page: once page 1 has arrived the Total is known, whether or not a
+    fetch of the next page is pending."""
     server = fresh_server
     async with server.async_client() as client:
         await alogin(client, server)
-        server.set_latency(0.2)
+        server.set_latency(0.2)  # every page takes a while: the iteration spends it waiting
         it = client.iter_pages(PROJECTS, {"company_id": server.company_id, "per_page": 10})
         await it.__anext__()
         assert it.total == PROJECTS_PER_COMPANY
-        rest = asyncio.ensure_future(collect(it))
+        rest = abackground(lambda: collect(it))
         reads = []
         while not rest.done():
             reads.append(it.total)
             await asyncio.sleep(0.01)
-        pages = await rest
+        pages = await rest.result()
         server.clear_faults()
     assert len(pages) == 24
     assert reads and set(reads) == {PROJECTS_PER_COMPANY}, (
@@ -123,9 +143,24 @@ async def test_total_can_be_read_while_another_task_awaits_a_page(fresh_server):
 
 
 @pytest.mark.asyncio
+async def test_an_empty_list_yields_nothing(fresh_server):
+    server = fresh_server
+    server.set_projects(server.company_id, 0)
+    async with server.async_client() as client:
+        await alogin(client, server)
+        assert await collect(client.projects.iter()) == []
+        pages = await collect(client.iter_pages(PROJECTS, {"company_id": server.company_id}))
+        assert sum(len(p) for p in pages) == 0
+
+
+@pytest.mark.asyncio
 async def test_two_iterators_run_concurrently_on_one_client(server, aclient):
-    lists = await asyncio.gather(
-        *(collect(aclient.projects.iter(company_id=c, per_page=30)) for c in server.company_ids)
+    # Tasks of the event loop in the async suite, threads in the sync one.
+    lists = await agather(
+        *(
+            lambda c=c: collect(aclient.projects.iter(company_id=c, per_page=30))
+            for c in server.company_ids
+        )
     )
     for company, lazy in zip(server.company_ids, lists):
         assert lazy == await aclient.projects.list(company_id=company)
@@ -137,7 +172,8 @@ async def test_two_iterators_run_concurrently_on_one_client(server, aclient):
 
 @pytest_asyncio.fixture
 async def long_list():
-    """2,000 pages of 10, each answered after 20 ms."""
+    """2,000 pages of 10, each answered after 20 ms: unbounded read-ahead would fetch hundreds
+    of pages a second."""
     with MockServer(companies=1, projects_per_company=20_000) as server:
         async with server.async_client() as client:
             await alogin(client, server)
@@ -146,6 +182,7 @@ async def long_list():
 
 
 async def watch_requests(sent: Sent, seconds: float) -> int:
+    """The most page requests seen over an observation window (polled)."""
     most = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -154,9 +191,9 @@ async def watch_requests(sent: Sent, seconds: float) -> int:
     return most
 
 
+# What a paused iterator may hold: the pages taken, a channel of max_concurrency pages, one
+# page waiting to enter it, and max_concurrency more fetched or in flight.
 def read_ahead_bound(taken: int, concurrency: int = DEFAULT_CONCURRENCY) -> int:
-    # The pages taken, a channel of max_concurrency pages, one page waiting to enter it, and
-    # max_concurrency more fetched or in flight.
     return taken + concurrency + 1 + concurrency
 
 
@@ -165,10 +202,14 @@ async def test_a_paused_iterator_reads_ahead_a_bounded_number_of_pages(long_list
     server, client = long_list
     sent = Sent(server)
     it = client.iter_pages(PROJECTS, {"company_id": server.company_id, "per_page": 10})
-    await it.__anext__()
-    await it.__anext__()
+    first = await it.__anext__()
+    second = await it.__anext__()
+    assert len(first) == len(second) == 10
     most = await watch_requests(sent, 1.0)
     assert DEFAULT_CONCURRENCY < most <= read_ahead_bound(2), f"{most} pages requested"
+    # Resuming goes on in order from where it paused.
+    third = await it.__anext__()
+    assert third[0]["id"] != second[-1]["id"]
     del it
 
 
@@ -184,29 +225,29 @@ async def test_breaking_out_stops_the_pull(long_list):
     gc.collect()
     most = await watch_requests(sent, 1.0)
     assert most <= read_ahead_bound(3), f"{most} of 2000 pages requested after a break"
+    # The client is still usable, and the next pull starts from page 1.
     assert (await client.me()).id == ME_ID
-
-
-# ---------------------------------------------------------------------------------------------
-# async for, not for
+    again = []
+    async for project in client.projects.iter(per_page=10):
+        again.append(project.id)
+        if len(again) == 25:
+            break
+    assert again == seen
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("make", ["iter_pages", "projects", "companies"])
-async def test_an_async_iterator_refuses_for(server, aclient, make):
-    sent = Sent(server)
-    it = {
-        "iter_pages": lambda: aclient.iter_pages(PROJECTS, {"company_id": server.company_id}),
-        "projects": lambda: aclient.projects.iter(),
-        "companies": lambda: aclient.companies.iter(),
-    }[make]()
-    with pytest.raises(TypeError, match="async for"):
-        for _ in it:
-            pass
-    with pytest.raises(TypeError, match="async for"):
-        next(it)
-    assert sent.api() == [], "nothing was fetched"
-    assert await it.__anext__()  # still a working async iterator
+async def test_max_concurrency_bounds_the_read_ahead(fresh_server):
+    server = fresh_server
+    async with server.async_client(max_concurrency=2) as client:
+        await alogin(client, server)
+        server.set_latency(0.02)
+        sent = Sent(server)
+        it = client.iter_pages(PROJECTS, {"company_id": server.company_id, "per_page": 5})
+        await it.__anext__()
+        most = await watch_requests(sent, 0.6)
+        assert 2 < most <= read_ahead_bound(1, concurrency=2), f"{most} of 50 pages requested"
+        assert sum(len(p) for p in await collect(it)) == PROJECTS_PER_COMPANY - 5
+        server.clear_faults()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +255,7 @@ async def test_an_async_iterator_refuses_for(server, aclient, make):
 
 FAULTS: List[Dict[str, Any]] = [
     {"status": 500, "error": procore.ServerError},
+    {"status": 502, "error": procore.ServerError},
     {"status": 503, "error": procore.ServerError},
     {"status": 429, "error": procore.RateLimitError},
     {"status": 403, "error": procore.PermissionDeniedError},
@@ -232,8 +274,8 @@ def fault_after_first_page(server: MockServer, status) -> None:
         server.fail_next(status, count=100, path=PROJECTS, retry_after=0)
 
 
-@pytest.mark.asyncio
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: str(f["status"] or "drop"))
+@pytest.mark.asyncio
 async def test_an_error_mid_iteration_raises_its_class_after_the_good_pages(fresh_server, fault):
     server = fresh_server
     async with server.async_client(max_retries=0) as client:
@@ -249,6 +291,7 @@ async def test_an_error_mid_iteration_raises_its_class_after_the_good_pages(fres
     assert info.value.attempts == 1
     if fault["status"] is not None:
         assert info.value.status_code == fault["status"]
+        assert info.value.method == "GET" and PROJECTS in info.value.url
 
 
 @pytest.mark.asyncio
@@ -259,9 +302,8 @@ async def test_an_error_mid_iter_pages_after_retries_says_how_many_tries(fresh_s
         fault_after_first_page(server, 503)
         pages = []
         with pytest.raises(procore.ServerError) as info:
-            async for page in client.iter_pages(
-                PROJECTS, {"company_id": server.company_id, "per_page": 50}
-            ):
+            params = {"company_id": server.company_id, "per_page": 50}
+            async for page in client.iter_pages(PROJECTS, params):
                 pages.append(page)
         server.clear_faults()
     assert [len(p) for p in pages] == [50]
@@ -269,59 +311,20 @@ async def test_an_error_mid_iter_pages_after_retries_says_how_many_tries(fresh_s
     assert "after 3 attempts" in str(info.value)
 
 
-# ---------------------------------------------------------------------------------------------
-# Inside a running event loop
-
-
 @pytest.mark.asyncio
-async def test_iteration_never_blocks_the_running_loop(fresh_server):
-    """While pages are awaited (each answered after 100 ms), other tasks keep running."""
+async def test_an_error_on_the_first_page_raises_before_anything_is_yielded(fresh_server):
     server = fresh_server
-    async with server.async_client() as client:
+    async with server.async_client(max_retries=0) as client:
         await alogin(client, server)
-        server.set_latency(0.1)
-        ticks = 0
-        done = asyncio.Event()
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while not done.is_set():
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        tick_task = asyncio.create_task(ticker())
-        t0 = time.monotonic()
-        pages = [len(p) async for p in client.iter_pages(
-            PROJECTS, {"company_id": server.company_id, "per_page": 50}
-        )]
-        elapsed = time.monotonic() - t0
-        done.set()
-        await tick_task
-        server.clear_faults()
-    assert pages == [50] * 5
-    # Page 1, then pages 2..5 together: at least two answers of 100 ms each.
-    assert elapsed >= 0.2
-    # A blocked loop would not tick at all while waiting; a free one ticks every 10 ms or so.
-    assert ticks >= elapsed / 0.01 / 4, f"{ticks} ticks in {elapsed:.2f} s"
+        server.fail_next(404, count=1, path=PROJECTS)
+        it = client.projects.iter()
+        with pytest.raises(procore.NotFoundError):
+            await it.__anext__()
+        assert it.total is None
 
 
-def test_a_client_made_outside_any_loop_iterates_inside_asyncio_run(server):
-    client = server.async_client()  # made in plain code, like a notebook's first cell
-
-    async def main():
-        assert asyncio.get_running_loop().is_running()
-        await alogin(client, server)
-        pages = [len(p) async for p in client.iter_pages(
-            PROJECTS, {"company_id": server.company_id, "per_page": 100}
-        )]
-        projects = [p async for p in client.projects.iter()]
-        companies = [c async for c in client.companies.iter()]
-        await client.close()
-        return pages, projects, companies
-
-    pages, projects, companies = asyncio.run(main())
-    assert pages == [100, 100, 50]
-    with server.client() as sync:
-        login(sync, server)
-        assert projects == sync.projects.list()
-        assert companies == sync.companies.list()
+def test_a_bad_path_is_refused_before_anything_is_sent(server, aclient):
+    sent = Sent(server)
+    with pytest.raises(procore.ConfigError):
+        aclient.iter_pages("https://elsewhere.example/rest/v1.0/projects")
+    assert sent.all() == []

@@ -1,11 +1,12 @@
-"""Procore's "Making your first call", step by step, with the async client against the mock.
+"""Procore's "Making your first call", step by step, against the mock: 1. authorization URL
+(OOB redirect), 2. code -> token, 3. /me, companies, projects, any endpoint.
 
-The sync twin is test_seed_sync.py.
+Written once for both clients: test_seed_async.py is the source, and test_seed_sync.py is
+generated from it by scripts/unasync.py (edit the source, then run the script).
 """
 
 from __future__ import annotations
 
-import inspect
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -27,7 +28,8 @@ async def test_three_steps_of_the_first_call(fresh_server):
     ) as client:
         assert client.token is None
 
-        # 1. Obtain authorization from the user: plain (no I/O) on the async client too.
+        # 1. Obtain authorization from the user: the URL the user opens in a browser (plain,
+        #    no I/O, on both clients).
         url = client.authorization_url()
         assert isinstance(url, str)
         parts = urlsplit(url)
@@ -39,13 +41,11 @@ async def test_three_steps_of_the_first_call(fresh_server):
             "client_id": [server.client_id],
             "redirect_uri": [OOB],
         }
-        assert sent.all() == []
+        assert sent.all() == [], "building the URL sends nothing"
 
-        # 2. Retrieve an access token.
+        # 2. Retrieve an access token (the mock approves in place of the user's browser).
         code = server.approve(url)
-        pending = client.exchange_code(code)
-        assert inspect.isawaitable(pending)
-        token = await pending
+        token = await client.exchange_code(code)
         assert isinstance(token, procore.Token)
         assert token.token_type.lower() == "bearer"
         assert token.access_token and token.refresh_token
@@ -74,7 +74,7 @@ async def test_three_steps_of_the_first_call(fresh_server):
         assert {p.company.id for p in projects} == {company_id}
         assert len({p.id for p in projects}) == PROJECTS_PER_COMPANY
         project_calls = sent.api("/rest/v1.0/projects")
-        assert project_calls
+        assert project_calls, "projects were listed"
         for call in project_calls:
             assert query_of(call)["company_id"] == str(company_id)
             assert call["company_header"] == str(company_id)
@@ -83,6 +83,7 @@ async def test_three_steps_of_the_first_call(fresh_server):
         assert isinstance(project, procore.Project)
         assert project == projects[0]
 
+        # Any endpoint: the raw JSON of the same calls.
         assert await client.get("/rest/v1.0/me") == me.to_dict()
         raw = await client.paginate(
             "/rest/v1.0/projects", {"company_id": company_id}, company_id=company_id
@@ -94,6 +95,7 @@ async def test_three_steps_of_the_first_call(fresh_server):
 
 @pytest.mark.asyncio
 async def test_first_call_with_a_service_account(fresh_server):
+    """Step 2 the client-credentials way: no browser, no refresh token."""
     server = fresh_server
     sent = Sent(server)
     async with server.async_client() as client:

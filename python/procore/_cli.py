@@ -78,14 +78,19 @@ _secrets: List[str] = []
 
 
 def _remember_secret(value: Optional[str]) -> None:
-    if value and len(value) >= 6 and value not in _secrets:
+    if value and value not in _secrets:
         _secrets.append(value)
 
 
 def _scrub(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
-    return text
+    """The core's scrubbing (the same rule as its own messages), once a secret is known."""
+    if not _secrets:
+        return text
+    try:
+        from ._procore import _scrub as scrub
+    except ImportError:  # a broken install: its message carries no secret of ours
+        return text
+    return scrub(text, _secrets)
 
 
 def _say(message: str) -> None:
@@ -407,7 +412,12 @@ def _cmd_login(args: argparse.Namespace) -> int:
         if args.client_credentials:
             client.client_credentials()
         elif args.oob:
-            _login_oob(client, interactive)
+            from . import _login
+
+            # The library's out-of-band login (PKCE included), with the code read the
+            # command's way: not echoed in a terminal, and never from stdout's side.
+            with _login.reading_code_with(lambda: _read_code(interactive)):
+                client.login(oob=True, open_browser=False)
         else:
             client.login(
                 open_browser=False if args.no_browser else None,
@@ -434,12 +444,9 @@ def _cmd_login(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _login_oob(client: Any, interactive: bool) -> None:
-    url = client.authorization_url()
-    _say("Open this URL in a browser, log in to Procore and paste the code it shows:")
-    _say("")
-    _say(f"    {url}")
-    _say("")
+def _read_code(interactive: bool) -> str:
+    """The code Procore showed, for ``login --oob``: asked for without echo in a terminal,
+    otherwise one line of stdin."""
     if interactive:
         code = _ask("Code: ", secret=True)
     else:
@@ -448,7 +455,7 @@ def _login_oob(client: Any, interactive: bool) -> None:
     if not code:
         raise CliError(EXIT_AUTH, "no authorization code given: not logged in")
     _remember_secret(code)
-    client.exchange_code(code)
+    return code
 
 
 def _cmd_logout(args: argparse.Namespace) -> int:
@@ -639,14 +646,6 @@ def _records(data: Any) -> List[Any]:
     return [data]
 
 
-def _flatten(value: Any, prefix: str, out: Dict[str, Any]) -> None:
-    if isinstance(value, dict) and value:
-        for key, inner in value.items():
-            _flatten(inner, f"{prefix}.{key}" if prefix else str(key), out)
-    else:
-        out[prefix or "value"] = None if value == {} else value
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -662,30 +661,17 @@ def _cell(value: Any) -> str:
 
 
 def _tabulate(data: Any) -> Tuple[List[str], List[List[str]], List[bool]]:
-    """Columns (the union of the flattened keys, in first-seen order), rows of cells, and
-    which columns hold only numbers."""
-    flat: List[Dict[str, Any]] = []
-    columns: Dict[str, None] = {}
-    for record in _records(data):
-        row: Dict[str, Any] = {}
-        _flatten(record, "", row)
-        flat.append(row)
-        for key in row:
-            columns.setdefault(key, None)
-    names = list(columns)
-    # A key that is null in some records and an object in others: keep its sub-columns only.
-    names = [
-        name
-        for name in names
-        if not (
-            any(other.startswith(name + ".") for other in names)
-            and all(row.get(name) is None for row in flat)
-        )
-    ]
-    rows = [[_cell(row.get(name)) for name in names] for row in flat]
+    """Columns (the DataFrames' flattening: ``procore._frames.columns``), rows of cells, and
+    which columns hold only numbers. A record that is not an object is a ``value`` column."""
+    from ._frames import columns
+
+    records = [r if isinstance(r, dict) else {"value": r} for r in _records(data)]
+    n, cols = columns(records, "--format")
+    names = list(cols)
+    rows = [[_cell(cols[name][i]) for name in names] for i in range(n)]
     numeric = []
     for name in names:
-        values = [row.get(name) for row in flat if row.get(name) is not None]
+        values = [v for v in cols[name] if v is not None]
         numeric.append(
             bool(values)
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)

@@ -6,7 +6,8 @@ The config folder is ``$PROCORE_CONFIG_DIR`` when set, else ``$XDG_CONFIG_HOME/p
 settings ``procore login`` used) and ``token.json`` (the token store of the client), both
 mode 0600 and written atomically.
 
-Only the standard library is imported here, so ``procore --help`` stays quick.
+Only the standard library and the extension (loaded by ``import procore`` anyway) are imported
+here, so ``procore --help`` stays quick. The environments and their hosts are the core's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import json
 import os
 import tempfile
 from typing import Any, Dict, Mapping, Optional, Tuple
+
+from ._procore import DEFAULTS, ENVIRONMENTS, environment_name
 
 __all__ = [
     "CONFIG_FILE",
@@ -59,11 +62,8 @@ FLAGS = {
 # Procore once a mock is gone).
 HOST_KEYS = ("environment", "base_url", "login_url")
 
-ENVIRONMENTS = {
-    "production": ("https://api.procore.com", "https://login.procore.com"),
-    "sandbox": ("https://sandbox.procore.com", "https://login-sandbox.procore.com"),
-    "monthly": ("https://api-monthly.procore.com", "https://login-sandbox-monthly.procore.com"),
-}
+# ENVIRONMENTS (name -> (API host, login host)) and environment_name() are the core's: a
+# name the client accepts (an alias such as "prod", any case) is accepted here too.
 
 
 class SettingsError(Exception):
@@ -175,7 +175,7 @@ class Settings:
         return {
             "client_id": v.get("client_id"),
             "client_secret": v.get("client_secret"),
-            "environment": v.get("environment", "production"),
+            "environment": v.get("environment", DEFAULTS["environment"]),
             "base_url": v.get("base_url"),
             "login_url": v.get("login_url"),
             "company_id": v.get("company_id"),
@@ -243,10 +243,12 @@ def _validate(key: str, value: Any, source: str) -> Any:
     if not isinstance(value, str):
         raise SettingsError(f"{source}: {key} must be a string")
     if key == "environment":
-        if value not in ENVIRONMENTS:
+        name = _environment(value)
+        if name is None:
             raise SettingsError(
                 f"{source}: unknown environment {value!r}: expected production, sandbox or monthly"
             )
+        value = name
     elif key in ("base_url", "login_url"):
         if not value.lower().startswith("https://"):
             raise SettingsError(f"{source}: {key} must be an https:// URL, not {value!r}")
@@ -259,8 +261,8 @@ def _validate(key: str, value: Any, source: str) -> Any:
 
 def hosts_of(values: Mapping[str, Any]) -> Optional[Tuple[str, str]]:
     """The (API, login) hosts these settings point at; None when they are invalid."""
-    environment = values.get("environment") or "production"
-    if environment not in ENVIRONMENTS:
+    environment = _environment(values.get("environment") or DEFAULTS["environment"])
+    if environment is None:
         return None
     api, login = ENVIRONMENTS[environment]
     base_url = values.get("base_url") or api
@@ -268,6 +270,16 @@ def hosts_of(values: Mapping[str, Any]) -> Optional[Tuple[str, str]]:
     if not isinstance(base_url, str) or not isinstance(login_url, str):
         return None
     return _normal(base_url), _normal(login_url)
+
+
+def _environment(value: Any) -> Optional[str]:
+    """The core's name of an environment (``"prod"`` -> ``"production"``); None if unknown."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return environment_name(value)
+    except ValueError:
+        return None
 
 
 def _normal(url: str) -> str:

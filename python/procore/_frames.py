@@ -1,8 +1,8 @@
-"""List results to pandas and polars DataFrames.
+"""List results to pandas and polars DataFrames, and the flattening of records into columns.
 
-Both conversions share one pass over the records (``columns``): models become their
-``to_dict()``, nested objects are flattened to dotted columns (``company.id``), and each
-column is classified once:
+Both conversions share one pass over the records (``columns``, which the ``procore``
+command's ``csv`` and ``table`` formats use too): models become their ``to_dict()``, nested
+objects are flattened to dotted columns (``company.id``), and each column is classified once:
 
 - every non-null value an int that fits in 64 bits → int64 (pandas ``Int64`` when there are
   nulls, so big ids are never rounded through float64);
@@ -52,6 +52,15 @@ def _require(module: str, extra: str, what: str) -> Any:
 
 
 # ----- records to columns ---------------------------------------------------------------------
+#
+# The rules, in one place:
+# - a nested object becomes one column per leaf, named by its path: ``company.id``;
+# - an empty object has no leaves, so no column (as with ``pandas.json_normalize`` and
+#   ``polars.json_normalize``); ``null`` is a value, so a key holding ``null`` is a column;
+# - lists are values (never flattened);
+# - columns come in first-seen order over all records; a record without a column has ``None``;
+# - ``company: null`` in one record and ``company: {...}`` in another: the ``company.*``
+#   columns show the null, and a ``company`` column holding nothing else is dropped.
 
 
 def _flatten(record: Dict[str, Any], prefix: str, out: Dict[str, Any]) -> None:
@@ -78,7 +87,8 @@ def _as_dict(item: Any, index: int, what: str) -> Dict[str, Any]:
 
 
 def columns(records: Iterable[Any], what: str) -> Tuple[int, Dict[str, List[Any]]]:
-    """The flattened columns of ``records`` (first-seen order), each as long as the list."""
+    """The flattened columns of ``records`` (dicts or models; first-seen order), each as long
+    as the list. ``what`` names the caller in the ``TypeError`` for another kind of record."""
     items = list(records)
     n = len(items)
     cols: Dict[str, List[Any]] = {}

@@ -21,6 +21,7 @@ from typing import (
     List,
     Literal,
     Optional,
+    Tuple,
     TypeVar,
     Union,
     final,
@@ -45,9 +46,13 @@ __all__ = [
     "Company",
     "Project",
     "__version__",
+    "DEFAULTS",
+    "ENVIRONMENTS",
+    "environment_name",
     "MockServer",
     "_complete_future",
     "_drain_deliveries",
+    "_scrub",
     "_log_levels_changed",
     "_stop_logging",
     "catalog",
@@ -62,6 +67,18 @@ __all__ = [
 ]
 
 __version__: str
+
+DEFAULTS: Dict[str, Union[str, float, int]]
+"""The defaults of the clients' options, from the core: ``environment``, ``redirect_uri``,
+``timeout``, ``connect_timeout_cap`` (``connect_timeout`` defaults to ``min(timeout, cap)``),
+``max_retries`` and ``max_concurrency``."""
+
+ENVIRONMENTS: Dict[str, Tuple[str, str]]
+"""Procore's environments, from the core: name -> (API host, login host)."""
+
+def environment_name(name: str) -> str:
+    """The name the client gives an environment (``"prod"`` -> ``"production"``, any case);
+    ``ConfigError`` for a name it does not know."""
 
 _T = TypeVar("_T")
 _T_co = TypeVar("_T_co", covariant=True)
@@ -445,6 +462,7 @@ class Client(BaseClient[_Sync], SyncNamespaces):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
+        max_response_bytes: Optional[int] = None,
     ) -> Self:
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
@@ -477,6 +495,7 @@ class AsyncClient(BaseClient[_Async], AsyncNamespaces):
         read_timeout: Optional[float] = None,
         max_retries: int = 3,
         max_concurrency: int = 8,
+        max_response_bytes: Optional[int] = None,
     ) -> Self:
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
@@ -543,6 +562,9 @@ def _complete_future(fut: Any, ok: bool, value: Any) -> None:
 
 def _drain_deliveries() -> None:
     """The ``atexit`` hook: stops delivering results and waits for those under way."""
+
+def _scrub(text: str, secrets: List[str]) -> str:
+    """``text`` with each of ``secrets`` (8 characters or more) replaced by ``[redacted]``."""
 
 def _log_levels_changed(levels: List[int]) -> None:
     """Called by ``procore._logging`` with the new thresholds of procore's loggers."""

@@ -1,57 +1,16 @@
+//! The client's configuration: the constructor's arguments as given ([`ClientOptions`]),
+//! validated once into [`Config`], whose fields are the checked types of `options.rs`.
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
 
 use super::error::{Error, Result};
+use super::options::{self, defaults, missing, ClientId, ClientSecret, RedirectUri};
+use super::options::{check_company_id, Environment};
 use super::secret::Secret;
 use super::token::Token;
-
-/// Procore's environments. Tokens do not cross environments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Environment {
-    Production,
-    Sandbox,
-    Monthly,
-}
-
-impl Environment {
-    pub fn parse(name: &str) -> Result<Self> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "production" | "prod" => Ok(Environment::Production),
-            "sandbox" | "developer_sandbox" => Ok(Environment::Sandbox),
-            "monthly" | "monthly_sandbox" => Ok(Environment::Monthly),
-            _ => Err(Error::Config(format!(
-                "unknown environment {name:?}: expected \"production\", \"sandbox\" or \"monthly\""
-            ))),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Environment::Production => "production",
-            Environment::Sandbox => "sandbox",
-            Environment::Monthly => "monthly",
-        }
-    }
-
-    /// (login host, API host), from Procore's documentation.
-    pub fn hosts(self) -> (&'static str, &'static str) {
-        match self {
-            Environment::Production => ("https://login.procore.com", "https://api.procore.com"),
-            Environment::Sandbox => (
-                "https://login-sandbox.procore.com",
-                "https://sandbox.procore.com",
-            ),
-            Environment::Monthly => (
-                "https://login-sandbox-monthly.procore.com",
-                "https://api-monthly.procore.com",
-            ),
-        }
-    }
-}
-
-pub const OOB_REDIRECT_URI: &str = "urn:ietf:wg:oauth:2.0:oob";
 
 /// The constructor's arguments, as given (environment variables already applied).
 #[derive(Debug, Clone)]
@@ -72,6 +31,8 @@ pub struct ClientOptions {
     pub read_timeout: Option<f64>,
     pub max_retries: i64,
     pub max_concurrency: i64,
+    /// The largest answer read, in bytes once decoded; `None` for the default.
+    pub max_response_bytes: Option<i64>,
 }
 
 impl Default for ClientOptions {
@@ -79,20 +40,21 @@ impl Default for ClientOptions {
         ClientOptions {
             client_id: None,
             client_secret: None,
-            environment: "production".into(),
+            environment: defaults::ENVIRONMENT.name().into(),
             base_url: None,
             login_url: None,
-            redirect_uri: OOB_REDIRECT_URI.into(),
+            redirect_uri: defaults::REDIRECT_URI.into(),
             access_token: None,
             token: None,
             token_store: None,
             company_id: None,
             ca_cert: None,
-            timeout: 30.0,
+            timeout: defaults::TIMEOUT,
             connect_timeout: None,
             read_timeout: None,
-            max_retries: 3,
-            max_concurrency: 8,
+            max_retries: defaults::MAX_RETRIES,
+            max_concurrency: defaults::MAX_CONCURRENCY,
+            max_response_bytes: None,
         }
     }
 }
@@ -100,12 +62,12 @@ impl Default for ClientOptions {
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub client_id: Option<String>,
-    pub client_secret: Option<Secret>,
+    pub client_id: Option<ClientId>,
+    pub client_secret: Option<ClientSecret>,
     pub environment: Environment,
     pub base_url: Url,
     pub login_url: Url,
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     pub token_store: Option<PathBuf>,
     pub company_id: Option<i64>,
     pub ca_cert_pem: Option<Vec<u8>>,
@@ -115,6 +77,27 @@ pub struct Config {
     pub read_timeout: Option<Duration>,
     pub max_retries: u32,
     pub max_concurrency: usize,
+    /// The largest answer read (decoded bytes).
+    pub max_response_bytes: u64,
+}
+
+impl Config {
+    /// The client id, or the error that says how to give one (`what` names the call).
+    pub fn require_client_id(&self, what: &str) -> Result<&str> {
+        match &self.client_id {
+            Some(id) => Ok(id.as_str()),
+            None => Err(missing("client_id", "PROCORE_CLIENT_ID", what)),
+        }
+    }
+
+    /// The client id and secret, or the error that says how to give the missing one.
+    pub fn require_credentials(&self, what: &str) -> Result<(&str, &Secret)> {
+        let id = self.require_client_id(what)?;
+        match &self.client_secret {
+            Some(s) => Ok((id, s.secret())),
+            None => Err(missing("client_secret", "PROCORE_CLIENT_SECRET", what)),
+        }
+    }
 }
 
 impl ClientOptions {
@@ -127,49 +110,41 @@ impl ClientOptions {
             "login_url",
             self.login_url.as_deref().unwrap_or(login_default),
         )?;
-        if let Some(id) = &self.client_id {
-            if id.trim().is_empty() {
-                return Err(Error::Config("client_id is empty".into()));
-            }
-        }
-        if let Some(s) = &self.client_secret {
-            if s.expose().trim().is_empty() {
-                return Err(Error::Config("client_secret is empty".into()));
-            }
-        }
-        let redirect_uri = super::oauth::check_redirect_uri(&self.redirect_uri)?;
+        let client_id = self.client_id.clone().map(ClientId::parse).transpose()?;
+        let client_secret = self
+            .client_secret
+            .clone()
+            .map(ClientSecret::parse)
+            .transpose()?;
+        let redirect_uri = RedirectUri::parse(&self.redirect_uri)?;
         if let Some(c) = self.company_id {
             check_company_id(c)?;
         }
-        if !(self.timeout.is_finite() && self.timeout > 0.0) {
-            return Err(Error::Config(format!(
-                "timeout must be a positive number of seconds, not {}",
-                self.timeout
-            )));
-        }
-        let positive = |name: &str, v: Option<f64>| -> Result<Option<f64>> {
-            match v {
-                Some(t) if !(t.is_finite() && t > 0.0) => Err(Error::Config(format!(
-                    "{name} must be a positive number of seconds, not {t}"
-                ))),
-                other => Ok(other),
+        let timeout = options::seconds("timeout", self.timeout)?;
+        let connect_timeout = match self.connect_timeout {
+            Some(t) => options::seconds("connect_timeout", t)?,
+            None => timeout.min(Duration::from_secs_f64(defaults::CONNECT_TIMEOUT_CAP)),
+        };
+        let read_timeout = self
+            .read_timeout
+            .map(|t| options::seconds("read_timeout", t))
+            .transpose()?;
+        let max_retries =
+            options::count("max_retries", self.max_retries, options::MAX_RETRIES_RANGE)?;
+        let max_concurrency = options::count(
+            "max_concurrency",
+            self.max_concurrency,
+            options::MAX_CONCURRENCY_RANGE,
+        )?;
+        let max_response_bytes = match self.max_response_bytes {
+            None => defaults::MAX_RESPONSE_BYTES,
+            Some(n) if n >= 1 => n as u64,
+            Some(n) => {
+                return Err(Error::Config(format!(
+                    "max_response_bytes must be a positive number of bytes, not {n}"
+                )))
             }
         };
-        let connect_timeout = positive("connect_timeout", self.connect_timeout)?
-            .unwrap_or_else(|| self.timeout.min(10.0));
-        let read_timeout = positive("read_timeout", self.read_timeout)?;
-        if !(0..=100).contains(&self.max_retries) {
-            return Err(Error::Config(format!(
-                "max_retries must be between 0 and 100, not {}",
-                self.max_retries
-            )));
-        }
-        if !(1..=256).contains(&self.max_concurrency) {
-            return Err(Error::Config(format!(
-                "max_concurrency must be between 1 and 256, not {}",
-                self.max_concurrency
-            )));
-        }
         let ca_cert_pem = match &self.ca_cert {
             None => None,
             Some(p) => {
@@ -195,14 +170,16 @@ impl ClientOptions {
                 if a.expose().trim().is_empty() {
                     return Err(Error::Config("access_token is empty".into()));
                 }
+                super::token::check_access_token(a.expose())
+                    .map_err(|e| Error::Config(format!("access_token: {e}")))?;
                 Some(Token::bearer(a.clone()))
             }
             (None, Some(t)) => Some(t.clone()),
             _ => None,
         };
         let cfg = Config {
-            client_id: self.client_id.clone(),
-            client_secret: self.client_secret.clone(),
+            client_id,
+            client_secret,
             environment,
             base_url,
             login_url,
@@ -210,24 +187,15 @@ impl ClientOptions {
             token_store: self.token_store.clone(),
             company_id: self.company_id,
             ca_cert_pem,
-            timeout: Duration::from_secs_f64(self.timeout),
-            connect_timeout: Duration::from_secs_f64(connect_timeout),
-            read_timeout: read_timeout.map(Duration::from_secs_f64),
-            max_retries: self.max_retries as u32,
-            max_concurrency: self.max_concurrency as usize,
+            timeout,
+            connect_timeout,
+            read_timeout,
+            max_retries,
+            max_concurrency: max_concurrency as usize,
+            max_response_bytes,
         };
         Ok((cfg, token))
     }
-}
-
-/// Procore ids are positive 64-bit integers.
-pub fn check_company_id(id: i64) -> Result<i64> {
-    if id <= 0 {
-        return Err(Error::Config(format!(
-            "company_id must be a positive integer, not {id}"
-        )));
-    }
-    Ok(id)
 }
 
 /// Parses a host URL: `https` only, with a host, no credentials, query or fragment.
@@ -312,6 +280,29 @@ mod tests {
         let mut o = opts();
         o.timeout = f64::NAN;
         assert!(o.validate().is_err());
+        for huge in [86_401.0, 1e20, 1e300] {
+            let mut o = opts();
+            o.timeout = huge;
+            assert!(matches!(o.validate(), Err(Error::Config(m)) if m.starts_with("timeout")));
+            let mut o = opts();
+            o.connect_timeout = Some(huge);
+            assert!(o.validate().is_err());
+            let mut o = opts();
+            o.read_timeout = Some(huge);
+            assert!(o.validate().is_err());
+        }
+        let mut o = opts();
+        o.max_concurrency = 257;
+        assert!(o.validate().is_err());
+        let mut o = opts();
+        o.max_retries = i64::MAX;
+        assert!(o.validate().is_err());
+        let mut o = opts();
+        o.timeout = 5.0;
+        assert_eq!(
+            o.validate().unwrap().0.connect_timeout,
+            Duration::from_secs(5)
+        );
         let mut o = opts();
         o.read_timeout = Some(-1.0);
         assert!(o.validate().is_err());
@@ -334,11 +325,25 @@ mod tests {
         let mut o = opts();
         o.redirect_uri = " http://localhost:8080/callback ".into();
         assert_eq!(
-            o.validate().unwrap().0.redirect_uri,
+            o.validate().unwrap().0.redirect_uri.as_str(),
             "http://localhost:8080/callback"
         );
         o.redirect_uri = "http://app.example.com/callback".into();
         assert!(matches!(o.validate(), Err(Error::Config(m)) if m.contains("https")));
+    }
+
+    #[test]
+    fn blank_credentials_are_refused_once_here() {
+        let mut o = opts();
+        o.client_id = Some(" ".into());
+        assert!(matches!(o.validate(), Err(Error::Config(m)) if m == "client_id is empty"));
+        let mut o = opts();
+        o.client_secret = Some(Secret::new(""));
+        assert!(matches!(o.validate(), Err(Error::Config(m)) if m == "client_secret is empty"));
+        let (cfg, _) = opts().validate().unwrap();
+        assert!(
+            matches!(cfg.require_credentials("revoke()"), Err(Error::Config(m)) if m.contains("PROCORE_CLIENT_ID"))
+        );
     }
 
     #[test]

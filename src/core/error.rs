@@ -1,3 +1,6 @@
+//! The core's one error type, [`Error`], and the API error's fields and message. The Python
+//! layer turns it into a `procore` exception once, at the boundary.
+
 use serde_json::Value;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,5 +1,310 @@
-//! Procore pagination: `page` (from 1) and `per_page` in the query; `Total`, `Per-Page` and
-//! `Link` (RFC 8288) in the response.
+//! Pagination: walking every page of a list endpoint. Procore pages with `page` (from 1) and
+//! `per_page` in the query, and `Total`, `Per-Page` and `Link` (RFC 8288) in the answer. With
+//! `Total` on page 1, pages 2..N are fetched concurrently and handed over in order; without
+//! it, `Link rel="next"` is followed. The records come as raw JSON, one `Vec` a page.
+
+use std::sync::{Arc, OnceLock};
+
+use futures::StreamExt;
+use reqwest::Method;
+use serde_json::value::RawValue;
+use url::Url;
+
+use super::client::Client;
+use super::error::{Error, Result};
+use super::models::decode_page;
+use super::transport::{header_str, Response};
+
+/// `per_page` sent when the caller gives none.
+const DEFAULT_PER_PAGE: u64 = 100;
+/// Pages followed through `Link` before the walk is refused as endless.
+const MAX_LINKED_PAGES: u64 = 1_000_000;
+/// The most pages fetched by number from page 1's `Total`: a `Total` asking for more (ten
+/// million records at 100 a page) is not believed, and `Link` is followed instead.
+const MAX_PLANNED_PAGES: u64 = 100_000;
+/// The most record slots reserved ahead from `Total` (`Total` is input: it never sizes an
+/// allocation beyond this).
+const MAX_RESERVED_RECORDS: u64 = 1 << 20;
+
+/// How the rest of a list is fetched, decided from page 1 alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// Page 1 was the only page.
+    Done,
+    /// Pages 2..=`pages` by number, concurrently, `per_page` records a page, `total` in all.
+    Numbered {
+        pages: u64,
+        per_page: u64,
+        total: u64,
+    },
+    /// Follow `Link rel="next"` one page at a time (no `Total`, or one not to be trusted).
+    FollowLinks,
+}
+
+/// Plans the rest of a walk from page 1: its `Total` and `Per-Page` (already parsed as
+/// unsigned integers; anything else is `None`), how many records it held and whether it named
+/// a next page. `Total` is believed only when it is consistent with page 1 and asks for at
+/// most [`MAX_PLANNED_PAGES`] pages.
+pub fn plan(total: Option<u64>, per_page: u64, first_len: usize, has_next: bool) -> Plan {
+    let links = if has_next {
+        Plan::FollowLinks
+    } else {
+        Plan::Done
+    };
+    let Some(total) = total else {
+        return links;
+    };
+    let first_len = first_len as u64;
+    if total <= first_len {
+        // Nothing more announced; a `next` beside it contradicts `Total` and is followed.
+        return links;
+    }
+    // Page 1 is full unless it is the last: a short page 1 with more records announced means
+    // the server pages by another size than it says (or `Total` is wrong).
+    let per_page = if first_len < per_page {
+        if has_next || first_len == 0 {
+            return links;
+        }
+        first_len
+    } else {
+        per_page
+    };
+    let pages = page_count(total, per_page);
+    if pages > MAX_PLANNED_PAGES {
+        return links;
+    }
+    Plan::Numbered {
+        pages,
+        per_page,
+        total,
+    }
+}
+
+/// One page's records, raw.
+pub type Page = Vec<Box<RawValue>>;
+
+/// Pages fetched ahead by a background task; dropping it stops the task.
+pub struct PageStream {
+    rx: tokio::sync::mpsc::Receiver<Result<Page>>,
+    total: Arc<OnceLock<u64>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PageStream {
+    /// The next page, `None` after the last one.
+    pub async fn next_page(&mut self) -> Option<Result<Page>> {
+        self.rx.recv().await
+    }
+
+    /// The record count the server announced (`Total`), once page 1 has arrived.
+    pub fn total(&self) -> Option<u64> {
+        self.total.get().copied()
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Client {
+    /// Every record of a list endpoint, in order (see [`Client::walk_pages`]).
+    pub async fn paginate(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+    ) -> Result<Page> {
+        let mut records = Vec::new();
+        self.walk_pages(path, query, company_id, |page, total| {
+            if let Some(t) = total {
+                let want = t.min(MAX_RESERVED_RECORDS) as usize;
+                records.reserve(want.saturating_sub(records.len()));
+            }
+            records.extend(page);
+            futures::future::ready(true)
+        })
+        .await?;
+        Ok(records)
+    }
+
+    /// The pages of a list endpoint as a channel, fetched ahead in a background task (at most
+    /// `max_concurrency` pages in flight plus as many waiting), for lazy iteration.
+    pub fn pages(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+    ) -> Result<PageStream> {
+        self.api_url(path)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(self.inner.cfg.max_concurrency);
+        let total = Arc::new(OnceLock::new());
+        let (client, path, query, total_w) = (
+            self.clone(),
+            path.to_string(),
+            query.to_vec(),
+            total.clone(),
+        );
+        let task = tokio::spawn(async move {
+            let walked = client
+                .walk_pages(&path, &query, company_id, |page, t| {
+                    if let Some(t) = t {
+                        let _ = total_w.set(t);
+                    }
+                    let tx = tx.clone();
+                    async move { tx.send(Ok(page)).await.is_ok() }
+                })
+                .await;
+            if let Err(e) = walked {
+                let _ = tx.send(Err(e)).await;
+            }
+        });
+        Ok(PageStream { rx, total, task })
+    }
+
+    /// Walks every page of a list endpoint in order, handing each to `sink` (with `Total` when
+    /// the server sent it) until the sink returns false. With `Total` from page 1, pages 2..N
+    /// are fetched concurrently (within `max_concurrency`) and handed over in order; without
+    /// it, `Link rel="next"` is followed. A `per_page` in `query` is respected; the server's
+    /// `Per-Page` wins.
+    pub async fn walk_pages<F, Fut>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+        mut sink: F,
+    ) -> Result<()>
+    where
+        F: FnMut(Page, Option<u64>) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let url = self.api_url(path)?;
+        let mut base_query: Vec<(String, String)> =
+            query.iter().filter(|(k, _)| k != "page").cloned().collect();
+        let asked = match base_query.iter().find(|(k, _)| k == "per_page") {
+            Some((_, v)) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    Error::Config(format!("per_page must be a positive integer, not {v:?}"))
+                })?,
+            None => {
+                base_query.push(("per_page".into(), DEFAULT_PER_PAGE.to_string()));
+                DEFAULT_PER_PAGE
+            }
+        };
+        let first = self.page(&url, &base_query, 1, company_id).await?;
+        let link_next = next_link(&first);
+        let first_records = records(&first)?;
+        let announced = first.header_u64("total");
+        let plan = plan(
+            announced,
+            first
+                .header_u64("per-page")
+                .filter(|n| *n > 0)
+                .unwrap_or(asked),
+            first_records.len(),
+            link_next.is_some(),
+        );
+        // The total handed on (to progress bars, `PageStream::total`): only one the plan
+        // believed, or that page 1 alone bears out.
+        let believed = match plan {
+            Plan::Numbered { total, .. } => Some(total),
+            Plan::Done => announced.filter(|t| *t == first_records.len() as u64),
+            Plan::FollowLinks => None,
+        };
+        if !sink(first_records, believed).await {
+            return Ok(());
+        }
+        if let Plan::Numbered {
+            pages,
+            per_page,
+            total,
+        } = plan
+        {
+            for (k, v) in base_query.iter_mut() {
+                if k == "per_page" {
+                    *v = per_page.to_string();
+                }
+            }
+            let mut rest = futures::stream::iter(2..=pages)
+                .map(|p| {
+                    let (url, q) = (&url, &base_query);
+                    async move { records(&self.page(url, q, p, company_id).await?) }
+                })
+                .buffered(self.inner.cfg.max_concurrency);
+            while let Some(page) = rest.next().await {
+                if !sink(page?, Some(total)).await {
+                    return Ok(());
+                }
+            }
+        } else if plan == Plan::FollowLinks {
+            // Every URL asked for so far: a `next` naming one of them is a loop.
+            let mut asked_for = std::collections::HashSet::new();
+            asked_for.insert(page_url(&url, &base_query, 1));
+            let mut next = link_next;
+            while let Some(href) = next {
+                if asked_for.len() as u64 >= MAX_LINKED_PAGES {
+                    return Err(Error::Decode(
+                        "pagination: more than a million pages".into(),
+                    ));
+                }
+                let next_url = self.api_url(&href)?;
+                if !asked_for.insert(next_url.to_string()) {
+                    return Err(Error::Decode(format!(
+                        "pagination: the server's Link rel=\"next\" loops back to a page already read ({} after {} pages)",
+                        next_url.path(),
+                        asked_for.len()
+                    )));
+                }
+                let resp = self
+                    .send(Method::GET, next_url, &[], None, company_id)
+                    .await?;
+                next = next_link(&resp);
+                if !sink(records(&resp)?, None).await {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `GET` page number `page` of a list.
+    async fn page(
+        &self,
+        url: &Url,
+        query: &[(String, String)],
+        page: u64,
+        company_id: Option<i64>,
+    ) -> Result<Response> {
+        let mut q = query.to_vec();
+        q.push(("page".into(), page.to_string()));
+        self.send(Method::GET, url.clone(), &q, None, company_id)
+            .await
+    }
+}
+
+/// The URL of page `page` as [`Client::walk_pages`] asks for it, for loop detection.
+fn page_url(url: &Url, query: &[(String, String)], page: u64) -> String {
+    let mut u = url.clone();
+    u.query_pairs_mut()
+        .extend_pairs(query)
+        .append_pair("page", &page.to_string());
+    u.to_string()
+}
+
+/// The records of one page, raw: a JSON list, or v2's `{"data": [...]}` envelope.
+fn records(resp: &Response) -> Result<Page> {
+    decode_page(&resp.body)
+}
+
+/// The `Link rel="next"` URL of an answer.
+fn next_link(resp: &Response) -> Option<String> {
+    header_str(&resp.headers, "link").and_then(|l| parse_link_header(l).next)
+}
 
 /// The URLs of a `Link` header, by relation.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -97,6 +402,45 @@ mod tests {
             LinkRels::default()
         );
         assert_eq!(parse_link_header("<https://x/a>; rel=\"self\"").next, None);
+    }
+
+    #[test]
+    fn plans_believe_total_only_when_it_is_sane() {
+        use Plan::*;
+        // The ordinary case: a full page 1 and a Total.
+        assert_eq!(
+            plan(Some(20_000), 100, 100, true),
+            Numbered {
+                pages: 200,
+                per_page: 100,
+                total: 20_000
+            }
+        );
+        assert_eq!(plan(Some(100), 100, 100, false), Done);
+        assert_eq!(plan(Some(0), 100, 0, false), Done);
+        assert_eq!(plan(None, 100, 100, true), FollowLinks);
+        assert_eq!(plan(None, 100, 100, false), Done);
+        // Absurd totals: never planned from, never allocated for.
+        for t in [10_000_000_000u64, u64::MAX, 100 * MAX_PLANNED_PAGES + 1] {
+            assert_eq!(
+                plan(Some(t), 1.max(t / 10_000_000_000), 1, true),
+                FollowLinks,
+                "{t}"
+            );
+            assert_eq!(plan(Some(t), 100, 100, false), Done, "{t}");
+        }
+        assert_eq!(plan(Some(u64::MAX), u64::MAX, 3, true), FollowLinks);
+        // A short page 1 but more announced: the server's real page size is page 1's.
+        assert_eq!(
+            plan(Some(500), 200, 100, false),
+            Numbered {
+                pages: 5,
+                per_page: 100,
+                total: 500
+            }
+        );
+        assert_eq!(plan(Some(1_000_000), 100, 2, true), FollowLinks);
+        assert_eq!(plan(Some(1_000_000), 100, 0, false), Done);
     }
 
     #[test]

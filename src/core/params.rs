@@ -1,3 +1,5 @@
+//! Query parameters: a caller's mapping flattened into the pairs Procore (Rails) reads.
+
 use serde_json::Value;
 
 use super::error::{Error, Result};

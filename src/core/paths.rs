@@ -1,3 +1,7 @@
+//! The paths a caller gives, resolved under the API root: the bearer token goes to the
+//! configured host only.
+
+use percent_encoding::percent_decode_str;
 use url::Url;
 
 use super::error::{Error, Result};
@@ -122,28 +126,17 @@ fn origin(url: &Url) -> String {
     }
 }
 
+/// Percent-decodes until nothing changes: double encoding (`%252e`) is `.` too.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+    let mut current = s.to_string();
+    loop {
+        let decoded = percent_decode_str(&current)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == current {
+            return decoded;
         }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    let decoded = String::from_utf8_lossy(&out).into_owned();
-    // Double encoding (`%252e`) decodes to `%2e`: decode until stable.
-    if decoded != s && decoded.contains('%') {
-        percent_decode(&decoded)
-    } else {
-        decoded
+        current = decoded;
     }
 }
 
@@ -228,5 +221,7 @@ mod tests {
         assert_eq!(percent_decode("%"), "%");
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(percent_decode("%252e%252E"), "..");
+        assert_eq!(percent_decode("%25"), "%");
     }
 }

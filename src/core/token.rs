@@ -1,3 +1,6 @@
+//! The OAuth token: reading it from the token endpoint's answer or a stored file, writing it
+//! back, and when it needs renewing.
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -27,6 +30,38 @@ pub struct Token {
     pub extra: Map<String, Value>,
 }
 
+/// The latest `created_at` accepted (9999-12-31T23:59:59Z): later ones are garbage, and
+/// bounding it keeps `created_at + expires_in` far from overflowing.
+const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
+/// The longest lifetime accepted (ten years; Procore's is 5400 s).
+const MAX_LIFETIME: i64 = 10 * 366 * 24 * 3600;
+
+/// An access token goes into the `Authorization` header: it must be one header value, in
+/// RFC 6750's `b64token` alphabet and length bounds we can trust (visible ASCII, no space,
+/// no CR or LF). Anything else is refused before it is ever sent.
+pub fn check_access_token(token: &str) -> Result<()> {
+    if token.is_empty() {
+        return Err(Error::Decode("token: the access token is empty".into()));
+    }
+    if token.len() > 16 * 1024 {
+        return Err(Error::Decode(
+            "token: the access token is longer than 16 KiB".into(),
+        ));
+    }
+    if let Some(c) = token.chars().find(|c| !c.is_ascii_graphic()) {
+        let what = match c {
+            '\r' | '\n' => "a line break",
+            ' ' | '\t' => "white space",
+            c if c.is_control() => "a control character",
+            _ => "a character outside visible ASCII",
+        };
+        return Err(Error::Decode(format!(
+            "token: the access token contains {what}, so it cannot be sent in a header"
+        )));
+    }
+    Ok(())
+}
+
 const KNOWN: [&str; 5] = [
     "access_token",
     "refresh_token",
@@ -54,7 +89,10 @@ impl Token {
             .as_object()
             .ok_or_else(|| Error::Decode("token: expected a JSON object".into()))?;
         let access = match obj.get("access_token") {
-            Some(Value::String(s)) if !s.is_empty() => Secret::new(s.as_str()),
+            Some(Value::String(s)) if !s.is_empty() => {
+                check_access_token(s)?;
+                Secret::new(s.as_str())
+            }
             _ => return Err(Error::Decode("token: no access_token".into())),
         };
         let refresh = match obj.get("refresh_token") {
@@ -85,7 +123,17 @@ impl Token {
             }
         };
         let expires_in = int("expires_in")?;
+        if let Some(e) = expires_in.filter(|e| !(0..=MAX_LIFETIME).contains(e)) {
+            return Err(Error::Decode(format!(
+                "token: expires_in must be between 0 and {MAX_LIFETIME} seconds, not {e}"
+            )));
+        }
         let created_at = int("created_at")?.unwrap_or_else(|| now_unix() as i64);
+        if !(0..=MAX_UNIX_SECONDS).contains(&created_at) {
+            return Err(Error::Decode(format!(
+                "token: created_at must be Unix seconds between 0 and {MAX_UNIX_SECONDS}, not {created_at}"
+            )));
+        }
         let extra = obj
             .iter()
             .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
@@ -126,7 +174,8 @@ impl Token {
 
     /// `created_at + expires_in`, when the lifetime is known.
     pub fn expires_at(&self) -> Option<i64> {
-        self.expires_in.map(|e| self.created_at + e)
+        // Both are bounded by `from_json`; saturate anyway for tokens built field by field.
+        self.expires_in.map(|e| self.created_at.saturating_add(e))
     }
 
     /// True when less than min(60 s, a tenth of the lifetime) remains.
@@ -201,6 +250,52 @@ mod tests {
         let d = format!("{t:?}");
         assert!(!d.contains(&"a".repeat(64)));
         assert!(!d.contains(&"r".repeat(64)));
+    }
+
+    #[test]
+    fn absurd_lifetimes_are_refused_not_wrapped() {
+        let base = json!({"access_token": "a", "token_type": "bearer"});
+        for (k, v) in [
+            ("expires_in", json!(i64::MAX)),
+            ("expires_in", json!(-1)),
+            ("expires_in", json!(1e300)),
+            ("created_at", json!(i64::MAX)),
+            ("created_at", json!(-5)),
+            ("created_at", json!("99999999999999999")),
+        ] {
+            let mut v2 = base.clone();
+            v2[k] = v;
+            let err = Token::from_json(&v2).unwrap_err().to_string();
+            assert!(err.contains(k), "{err}");
+        }
+        let t = tok(MAX_LIFETIME, MAX_UNIX_SECONDS);
+        assert_eq!(t.expires_at(), Some(MAX_UNIX_SECONDS + MAX_LIFETIME));
+        let mut t = Token::bearer(Secret::new("x"));
+        t.created_at = i64::MAX;
+        t.expires_in = Some(i64::MAX);
+        assert_eq!(t.expires_at(), Some(i64::MAX));
+    }
+
+    #[test]
+    fn access_tokens_that_cannot_be_a_header_are_refused() {
+        for bad in [
+            "ab\r\nX-Evil: 1",
+            "ab\ncd",
+            "a b",
+            "tab\t",
+            "caf\u{e9}",
+            "nul\u{0}",
+        ] {
+            let err = Token::from_json(&json!({"access_token": bad})).unwrap_err();
+            assert!(
+                err.to_string().contains("cannot be sent in a header"),
+                "{err}"
+            );
+            // The message never shows the token.
+            assert!(!err.to_string().contains(bad));
+        }
+        assert!(check_access_token(&"a".repeat(16 * 1024 + 1)).is_err());
+        assert!(check_access_token("abc-._~+/=").is_ok());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The mock Procore server: a real HTTPS server on loopback, with its own generated CA, that
-//! behaves like Procore (see `DESIGN.md`, "Procore facts").
+//! behaves as Procore's documentation says Procore does: OAuth 2.0 (authorization code with
+//! PKCE, refresh, client credentials, revoke), `page`/`per_page` pagination answered with
+//! `Total`, `Per-Page` and `Link`, `X-Rate-Limit-*` headers, and Procore's error bodies.
 //!
 //! Two listeners share one state: the *login* host (OAuth, like `login.procore.com`) and the
 //! *API* host (REST, like `api.procore.com`). Both speak HTTP/1.1 and HTTP/2 (ALPN).

@@ -12,8 +12,9 @@ use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
 use super::errors::{config_error, to_pyerr};
 use super::iter::{Kind, PageIterator};
 use super::models::{Json, Me, Project, Records, Token};
+use super::options;
 use super::runtime::{awaitable, dispatch, runtime};
-use crate::core::{self, ClientOptions, Secret};
+use crate::core::{self, defaults, ClientOptions, Secret};
 
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
@@ -42,6 +43,7 @@ impl BaseClient {
         read_timeout: Option<f64>,
         max_retries: i64,
         max_concurrency: i64,
+        max_response_bytes: Option<i64>,
     ) -> PyResult<Self> {
         let token = match token {
             None => None,
@@ -75,6 +77,7 @@ impl BaseClient {
             read_timeout,
             max_retries,
             max_concurrency,
+            max_response_bytes,
         };
         let _rt = runtime().enter();
         let client = core::Client::new(&opts).map_err(|e| to_pyerr(py, e))?;
@@ -183,33 +186,20 @@ impl BaseClient {
     /// does not match, or no answer comes within `timeout` seconds (`error="login_timeout"`).
     #[pyo3(signature = (*, open_browser=None, oob=None, port=0, timeout=300.0))]
     fn login(
-        slf: &Bound<'_, Self>,
+        &self,
+        py: Python<'_>,
         #[pyo3(from_py_with = login_args::flag)] open_browser: Option<bool>,
         #[pyo3(from_py_with = login_args::flag)] oob: Option<bool>,
         #[pyo3(from_py_with = login_args::port)] port: u16,
         #[pyo3(from_py_with = login_args::seconds)] timeout: f64,
     ) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        let this = slf.get();
-        let c = this.core(py)?;
-        let cfg = c.config();
-        // Both credentials are needed at the end of the flow: say so before the user logs in.
-        core::require_client_id(cfg.client_id.as_deref(), "login()")
-            .and_then(|_| core::require_client_secret(cfg.client_secret.as_ref(), "login()"))
-            .map_err(|e| to_pyerr(py, e))?;
-        let flow = py.import("procore._login")?.getattr(if this.is_async {
-            "login_async"
-        } else {
-            "login_sync"
-        })?;
-        let kw = PyDict::new(py);
-        kw.set_item("open_browser", open_browser)?;
-        kw.set_item("oob", oob)?;
-        kw.set_item("port", port)?;
-        kw.set_item("timeout", timeout)?;
-        kw.set_item("client_redirect_uri", &cfg.redirect_uri)?;
-        // Sync: runs the flow here and returns the Token. Async: returns the coroutine.
-        Ok(flow.call((slf,), Some(&kw))?.unbind())
+        let args = super::login::Args {
+            open_browser,
+            oob,
+            port,
+            timeout,
+        };
+        super::login::login(py, self.core(py)?, self.is_async, args)
     }
 
     /// A service-account token (client_credentials grant).
@@ -421,7 +411,12 @@ impl BaseClient {
 
     #[getter]
     fn client_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        Ok(self.core(py)?.config().client_id.clone())
+        Ok(self
+            .core(py)?
+            .config()
+            .client_id
+            .as_deref()
+            .map(str::to_string))
     }
 
     #[getter]
@@ -527,13 +522,22 @@ macro_rules! client_class {
         #[pymethods]
         impl $name {
             #[new]
+            // The defaults are the core's (`core::defaults`). The text signature repeats the
+            // numeric ones for `inspect` and stubtest (tests/test_options.py checks them).
             #[pyo3(signature = (
-                client_id=None, client_secret=None, *, environment="production".to_string(),
-                base_url=None, login_url=None, redirect_uri="urn:ietf:wg:oauth:2.0:oob".to_string(),
+                client_id=None, client_secret=None, *,
+                environment=defaults::ENVIRONMENT.name().to_string(), base_url=None,
+                login_url=None, redirect_uri=defaults::REDIRECT_URI.to_string(),
                 access_token=None, token=None, token_store=None, company_id=None, ca_cert=None,
-                timeout=30.0, connect_timeout=None, read_timeout=None, max_retries=3,
-                max_concurrency=8
+                timeout=defaults::TIMEOUT, connect_timeout=None, read_timeout=None,
+                max_retries=defaults::MAX_RETRIES, max_concurrency=defaults::MAX_CONCURRENCY,
+                max_response_bytes=None
             ))]
+            #[pyo3(text_signature = "(client_id=None, client_secret=None, *, environment=..., \
+                base_url=None, login_url=None, redirect_uri=..., access_token=None, token=None, \
+                token_store=None, company_id=None, ca_cert=None, timeout=30.0, \
+                connect_timeout=None, read_timeout=None, max_retries=3, max_concurrency=8, \
+                max_response_bytes=None)")]
             #[allow(clippy::too_many_arguments)]
             fn py_new(
                 py: Python<'_>,
@@ -548,16 +552,18 @@ macro_rules! client_class {
                 token_store: Option<&Bound<'_, PyAny>>,
                 company_id: Option<&Bound<'_, PyAny>>,
                 ca_cert: Option<&Bound<'_, PyAny>>,
-                timeout: f64,
-                connect_timeout: Option<f64>,
-                read_timeout: Option<f64>,
-                max_retries: i64,
-                max_concurrency: i64,
+                #[pyo3(from_py_with = options::seconds)] timeout: f64,
+                #[pyo3(from_py_with = options::optional_seconds)] connect_timeout: Option<f64>,
+                #[pyo3(from_py_with = options::optional_seconds)] read_timeout: Option<f64>,
+                #[pyo3(from_py_with = options::count)] max_retries: i64,
+                #[pyo3(from_py_with = options::count)] max_concurrency: i64,
+                #[pyo3(from_py_with = options::optional_count)] max_response_bytes: Option<i64>,
             ) -> PyResult<PyClassInitializer<Self>> {
                 let base = BaseClient::build(
                     py, $is_async, client_id, client_secret, environment, base_url, login_url,
                     redirect_uri, access_token, token, token_store, company_id, ca_cert, timeout,
                     connect_timeout, read_timeout, max_retries, max_concurrency,
+                    max_response_bytes,
                 )?;
                 Ok(PyClassInitializer::from(base).add_subclass($name))
             }
@@ -718,15 +724,15 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, resolved) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,
-                path.into(),
-                q,
-                Some(resolved),
+                list.path.into(),
+                list.query,
+                Some(list.company_id),
                 Kind::ProjectPages,
                 base.is_async,
             );
@@ -749,14 +755,14 @@ impl Projects {
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
         let query = params_arg(py, filters.map(|f| f.as_any()))?;
-        let (path, q, company) = c
+        let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
         Ok(PageIterator::new(
             c,
-            path.into(),
-            q,
-            Some(company),
+            list.path.into(),
+            list.query,
+            Some(list.company_id),
             Kind::Projects,
             base.is_async,
         ))

@@ -107,9 +107,9 @@ impl State {
 }
 
 /// Converts what the iterator yields into the Python value of its kind.
-struct Out(Kind, Item);
+struct Yielded(Kind, Item);
 
-impl<'py> IntoPyObject<'py> for Out {
+impl<'py> IntoPyObject<'py> for Yielded {
     type Target = PyAny;
     type Output = Bound<'py, PyAny>;
     type Error = PyErr;
@@ -219,7 +219,7 @@ impl PageIterator {
         let whole = kind.whole_pages();
         let item = block_on(py, async move { state.lock().await.next(whole).await })?
             .map_err(|e| to_pyerr(py, e))?;
-        item.map(|i| Out(kind, i).into_py_any(py)).transpose()
+        item.map(|i| Yielded(kind, i).into_py_any(py)).transpose()
     }
 
     fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
@@ -245,7 +245,7 @@ impl PageIterator {
             if let Ok(mut st) = self.state.try_lock() {
                 if let Some(v) = st.buffer.pop_front() {
                     drop(st);
-                    let value = Out(kind, Item::Record(v)).into_bound_py_any(py)?;
+                    let value = Yielded(kind, Item::Record(v)).into_bound_py_any(py)?;
                     let fut = py
                         .import("asyncio")?
                         .call_method0("get_running_loop")?
@@ -258,7 +258,7 @@ impl PageIterator {
         awaitable(py, async move {
             let next = state.lock().await.next(whole).await;
             match next {
-                Ok(Some(item)) => Ok(Out(kind, item)),
+                Ok(Some(item)) => Ok(Yielded(kind, item)),
                 Ok(None) => Err(IterEnd::Done),
                 Err(e) => Err(IterEnd::Failed(e)),
             }

@@ -7,10 +7,13 @@ mod convert;
 mod errors;
 mod iter;
 mod logging;
+mod login;
 mod mock;
 mod models;
 mod namespaces;
+mod options;
 mod runtime;
+mod secrets;
 
 use pyo3::prelude::*;
 
@@ -30,10 +33,12 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mock::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_complete_future, m)?)?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_drain_deliveries, m)?)?;
+    m.add_function(pyo3::wrap_pyfunction!(secrets::_scrub, m)?)?;
     m.py()
         .import("atexit")?
         .call_method1("register", (m.getattr("_drain_deliveries")?,))?;
     logging::register(m)?;
+    options::register(m)?;
     Ok(())
 }
 
