@@ -214,3 +214,18 @@ def test_token_echoed_json_escaped_is_scrubbed(hostile, escape):
     for shown in (str(e), repr(e), json.dumps(e.body), repr(e.args)):
         assert token not in shown
     assert "is not allowed" in json.dumps(e.body)
+
+
+# ---- 12. integers beyond 64 bits stay exact -------------------------------------------------
+
+
+def test_integers_beyond_64_bits_stay_exact(hostile):
+    huge = 2**64 + 1
+    body = '[{"id": %d, "neg": %d, "small": 5}]' % (huge, -huge)
+    hostile.reply(LIST, body=body)
+    with hostile.client() as c:
+        (rec,) = c.paginate(LIST)
+        assert rec["id"] == huge and isinstance(rec["id"], int)
+        assert rec["neg"] == -huge
+        (rec,) = c.get(LIST)
+        assert rec["id"] == huge

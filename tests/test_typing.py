@@ -7,7 +7,7 @@
   every line marked ``# type-error: <pyright rule> <mypy code>`` is reported with that rule and
   code, and no other line is reported.
 - The values the stubs describe are checked at runtime here too (stubtest cannot see return
-  types): a ``Client`` returns them, an ``AsyncClient`` returns awaitables of them.
+  types): a ``Client`` returns them, an ``AsyncClient`` returns coroutines of them.
 
 The three checkers run as subprocesses of this interpreter, started together (each takes a few
 seconds, mostly start-up) and offline: pyright comes with its own node and its bundled release,
@@ -253,18 +253,15 @@ def test_runtime_values_have_the_stubbed_types(server, client):
 
 
 @pytest.mark.asyncio
-async def test_async_values_are_awaitables_not_coroutines(server, aclient):
-    # Typed `Awaitable[...]`: awaiting and gathering work, `asyncio.create_task` does not.
+async def test_async_values_are_coroutines(server, aclient):
+    # Typed `Coroutine[Any, Any, T]`: awaiting, gathering and `asyncio.create_task` all work.
     pending = aclient.projects.list(company_id=server.company_id)
-    assert inspect.isawaitable(pending) and not asyncio.iscoroutine(pending)
+    assert inspect.iscoroutine(pending) and asyncio.iscoroutine(pending)
     projects = await pending
     assert type(projects) is procore.ResultList and type(projects[0].company.id) is int
     me, companies = await asyncio.gather(aclient.me(), aclient.companies.list())
     assert type(me) is procore.Me and type(companies) is procore.ResultList
-    awaitable = aclient.me()
-    with pytest.raises(TypeError):
-        asyncio.create_task(awaitable)
-    assert type(await awaitable) is procore.Me
+    assert type(await asyncio.create_task(aclient.me())) is procore.Me
     # No I/O, so plain values on the async client too.
     assert type(aclient.token) is procore.Token
     assert type(aclient.authorization_url()) is str

@@ -6,7 +6,8 @@ server sends is scrubbed of them before it reaches an exception.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import copyreg
+from typing import Any, Dict, Optional, Tuple
 
 __all__ = [
     "APIConnectionError",
@@ -29,11 +30,26 @@ __all__ = [
 
 
 class ProcoreError(Exception):
-    """Base class of every error raised by procore."""
+    """Base class of every error raised by procore.
+
+    Every one pickles with its fields (``status_code``, ``body``, ``retry_after``...), so an
+    error raised in a worker process (``ProcessPoolExecutor``, ``multiprocessing``) reaches the
+    parent whole.
+    """
 
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # `Exception` pickles as `cls(*args)`, which a class with required keyword-only fields
+        # (`APIError(message, status_code=...)`) refuses. Made instead as `cls.__new__(cls,
+        # *args)` (no `__init__`), with the fields restored from the instance's dict.
+        state: Dict[str, Any] = dict(vars(self))
+        if isinstance(self, ImportError):
+            # `name` and `path` of an ImportError live outside the instance's dict.
+            state.update(name=self.name, path=self.path)
+        return (copyreg.__newobj__, (type(self), *self.args), state)  # type: ignore[attr-defined]
 
 
 class ConfigError(ProcoreError, ValueError):

@@ -4,9 +4,10 @@ Checked against the built extension by ``python -m mypy.stubtest`` (tests/test_t
 
 One runtime class serves both clients: ``Client`` and ``AsyncClient`` share ``BaseClient``,
 ``Companies``, ``Projects`` and ``PageIterator``, and a flag chosen at construction decides
-whether a call blocks or returns an awaitable. The stubs make that flag a type parameter,
+whether a call blocks or returns a coroutine. The stubs make that flag a type parameter,
 ``_Sync`` or ``_Async``, so each client's methods have exact types: ``client.me()`` is a ``Me``
-on a ``Client`` and an ``Awaitable[Me]`` on an ``AsyncClient``. A method whose result depends on
+on a ``Client`` and a ``Coroutine[object, None, Me]`` on an ``AsyncClient`` (a real coroutine, as an
+``async def`` returns: nothing is sent before it is awaited). A method whose result depends on
 the flag is an overload pair, the sync one first; both carry the same parameters.
 """
 
@@ -16,6 +17,7 @@ from typing import (
     Awaitable,
     Iterator,
     ClassVar,
+    Coroutine,
     Dict,
     Generic,
     List,
@@ -50,11 +52,10 @@ __all__ = [
     "ENVIRONMENTS",
     "environment_name",
     "MockServer",
+    "_close_exit_gate",
     "_complete_future",
-    "_drain_deliveries",
     "_scrub",
     "_log_levels_changed",
-    "_stop_logging",
     "catalog",
     "Catalog",
     "Operation",
@@ -100,9 +101,14 @@ class _Sync:
 
 @type_check_only
 class _Async:
-    """Type parameter of what an ``AsyncClient`` hands out: calls return awaitables."""
+    """Type parameter of what an ``AsyncClient`` hands out: calls return coroutines."""
 
 _IO = TypeVar("_IO", _Sync, _Async)
+
+# What an I/O method of an `AsyncClient` returns: a coroutine whose result is `_T`, as an
+# `async def` method returns. Like any asyncio coroutine it yields the loop's futures and is sent
+# None; spelt without `Any` so that mypy keeps each result's type through `asyncio.gather`.
+_Coroutine: TypeAlias = Coroutine[object, None, _T]
 
 @final
 class Token:
@@ -252,7 +258,9 @@ class Companies(Generic[_IO]):
     def list(self: "Companies[_Sync]", *, progress: Optional[bool] = None) -> ResultList[Company]:
         """Every company the user can see (all pages)."""
     @overload
-    def list(self: "Companies[_Async]", *, progress: Optional[bool] = None) -> Awaitable[ResultList[Company]]:
+    def list(
+        self: "Companies[_Async]", *, progress: Optional[bool] = None
+    ) -> _Coroutine[ResultList[Company]]:
         """Every company the user can see (all pages)."""
     def iter(self) -> PageIterator[_IO, Company]:
         """Companies one at a time, fetched lazily (``for`` / ``async for``)."""
@@ -272,13 +280,15 @@ class Projects(Generic[_IO]):
     @overload
     def list(
         self: "Projects[_Async]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, **filters: Any
-    ) -> Awaitable[ResultList[Project]]:
+    ) -> _Coroutine[ResultList[Project]]:
         """Every project of a company (all pages)."""
     @overload
     def get(self: "Projects[_Sync]", project_id: _Id, company_id: _CompanyId = None) -> Project:
         """One project."""
     @overload
-    def get(self: "Projects[_Async]", project_id: _Id, company_id: _CompanyId = None) -> Awaitable[Project]:
+    def get(
+        self: "Projects[_Async]", project_id: _Id, company_id: _CompanyId = None
+    ) -> _Coroutine[Project]:
         """One project."""
     def iter(self, company_id: _CompanyId = None, **filters: Any) -> PageIterator[_IO, Project]:
         """Projects one at a time, fetched lazily with bounded memory (``for`` / ``async for``)."""
@@ -306,7 +316,7 @@ class BaseClient(Generic[_IO]):
     @overload
     def exchange_code(
         self: _AsyncClient, code: str, *, redirect_uri: Optional[str] = None, code_verifier: Optional[str] = None
-    ) -> Awaitable[Token]:
+    ) -> _Coroutine[Token]:
         """Step 2: trades the code the user got for a token (``authorization_code`` grant)."""
     @overload
     def login(
@@ -327,32 +337,32 @@ class BaseClient(Generic[_IO]):
         oob: Optional[bool] = None,
         port: int = 0,
         timeout: float = 300.0,
-    ) -> Awaitable[Token]:
+    ) -> _Coroutine[Token]:
         """The whole authorization-code flow: browser and loopback redirect (state, PKCE S256),
         or pasting the code (``oob``; the default in notebooks)."""
     @overload
     def client_credentials(self: _SyncClient) -> Token:
         """A token for a service account (``client_credentials`` grant)."""
     @overload
-    def client_credentials(self: _AsyncClient) -> Awaitable[Token]:
+    def client_credentials(self: _AsyncClient) -> _Coroutine[Token]:
         """A token for a service account (``client_credentials`` grant)."""
     @overload
     def refresh(self: _SyncClient) -> Token:
         """A new token from the refresh token (also done automatically)."""
     @overload
-    def refresh(self: _AsyncClient) -> Awaitable[Token]:
+    def refresh(self: _AsyncClient) -> _Coroutine[Token]:
         """A new token from the refresh token (also done automatically)."""
     @overload
     def revoke(self: _SyncClient) -> None:
         """Revokes the token."""
     @overload
-    def revoke(self: _AsyncClient) -> Awaitable[None]:
+    def revoke(self: _AsyncClient) -> _Coroutine[None]:
         """Revokes the token."""
     @overload
     def me(self: _SyncClient) -> Me:
         """Step 3: the user the token belongs to."""
     @overload
-    def me(self: _AsyncClient) -> Awaitable[Me]:
+    def me(self: _AsyncClient) -> _Coroutine[Me]:
         """Step 3: the user the token belongs to."""
     @overload
     def get(self: _SyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None) -> _JSON:
@@ -360,7 +370,7 @@ class BaseClient(Generic[_IO]):
     @overload
     def get(
         self: _AsyncClient, path: str, params: _Params = None, *, company_id: _CompanyId = None
-    ) -> Awaitable[_JSON]:
+    ) -> _Coroutine[_JSON]:
         """``GET`` any endpoint (``path`` relative to the API host): the decoded JSON."""
     @overload
     def post(
@@ -369,7 +379,7 @@ class BaseClient(Generic[_IO]):
     @overload
     def post(
         self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
-    ) -> Awaitable[_JSON]: ...
+    ) -> _Coroutine[_JSON]: ...
     @overload
     def put(
         self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
@@ -377,7 +387,7 @@ class BaseClient(Generic[_IO]):
     @overload
     def put(
         self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
-    ) -> Awaitable[_JSON]: ...
+    ) -> _Coroutine[_JSON]: ...
     @overload
     def patch(
         self: _SyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
@@ -385,13 +395,13 @@ class BaseClient(Generic[_IO]):
     @overload
     def patch(
         self: _AsyncClient, path: str, json: _JSON = None, *, params: _Params = None, company_id: _CompanyId = None
-    ) -> Awaitable[_JSON]: ...
+    ) -> _Coroutine[_JSON]: ...
     @overload
     def delete(self: _SyncClient, path: str, *, params: _Params = None, company_id: _CompanyId = None) -> _JSON: ...
     @overload
     def delete(
         self: _AsyncClient, path: str, *, params: _Params = None, company_id: _CompanyId = None
-    ) -> Awaitable[_JSON]: ...
+    ) -> _Coroutine[_JSON]: ...
     @overload
     def paginate(
         self: _SyncClient,
@@ -410,7 +420,7 @@ class BaseClient(Generic[_IO]):
         *,
         company_id: _CompanyId = None,
         progress: Optional[bool] = None,
-    ) -> Awaitable[ResultList[Dict[str, Any]]]:
+    ) -> _Coroutine[ResultList[Dict[str, Any]]]:
         """Every page of a list endpoint, its records in one list."""
     def iter_pages(
         self, path: str, params: _Params = None, *, company_id: _CompanyId = None
@@ -474,7 +484,8 @@ class Client(BaseClient[_Sync], SyncNamespaces):
 
 @final
 class AsyncClient(BaseClient[_Async], AsyncNamespaces):
-    """The async client: I/O methods return awaitables; works inside a running loop."""
+    """The async client: I/O methods return coroutines (nothing is sent before they are
+    awaited); works in any event loop, a running one (Jupyter) included."""
 
     def __new__(
         cls,
@@ -500,12 +511,12 @@ class AsyncClient(BaseClient[_Async], AsyncNamespaces):
         """``environment`` defaults to ``"production"`` and ``redirect_uri`` to
         ``"urn:ietf:wg:oauth:2.0:oob"`` (Procore shows the code on a page). They read ``...``
         here because the extension's own signature does not carry string defaults."""
-    def close(self) -> Awaitable[None]:
-        """Closes the client (awaitable)."""
-    def aclose(self) -> Awaitable[None]:
+    async def close(self) -> None:
+        """Closes the client when awaited."""
+    async def aclose(self) -> None:
         """Same as ``close()``."""
-    def __aenter__(self) -> Awaitable[Self]: ...
-    def __aexit__(self, *args: object) -> Awaitable[Literal[False]]: ...
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(self, *args: object) -> Literal[False]: ...
 
 @final
 class MockServer:
@@ -560,17 +571,15 @@ class MockServer:
 def _complete_future(fut: Any, ok: bool, value: Any) -> None:
     """Runs on the event loop's thread: completes an asyncio future unless it was cancelled."""
 
-def _drain_deliveries() -> None:
-    """The ``atexit`` hook: stops delivering results and waits for those under way."""
+def _close_exit_gate() -> None:
+    """The ``atexit`` hook: no runtime thread enters Python any more (results, log records);
+    waits for those inside."""
 
 def _scrub(text: str, secrets: List[str]) -> str:
     """``text`` with each of ``secrets`` (8 characters or more) replaced by ``[redacted]``."""
 
 def _log_levels_changed(levels: List[int]) -> None:
     """Called by ``procore._logging`` with the new thresholds of procore's loggers."""
-
-def _stop_logging() -> None:
-    """The ``atexit`` hook: no more records to ``logging``; waits for those under way."""
 
 # ----- the catalog and the resource namespaces
 

@@ -1,8 +1,8 @@
 //! `procore.Client` and `procore.AsyncClient`: one set of methods on a shared base class.
 //! Each method builds one core future; `dispatch` either blocks on it (sync, GIL released,
-//! Ctrl-C checked) or hands it to asyncio as an awaitable (async).
+//! Ctrl-C checked) or returns a coroutine that starts it when awaited (async).
 
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyTuple};
@@ -10,15 +10,16 @@ use reqwest::Method;
 
 use super::convert::{env, id_arg, json_arg, params_arg, path_arg};
 use super::errors::{config_error, to_pyerr};
-use super::iter::{Kind, PageIterator};
-use super::models::{Json, Me, Project, Records, Token};
+use super::iter::{Model, PageIterator, Yields};
+use super::lifecycle::{Lifecycle, LiveClient};
+use super::models::{Json, JsonBody, Me, Project, Records, Token};
 use super::options;
-use super::runtime::{awaitable, dispatch, runtime};
+use super::runtime::{catch_panic, dispatch, dispatch_named, on_await, runtime};
 use crate::core::{self, defaults, ClientOptions, Secret};
 
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
-    core: RwLock<Option<core::Client>>,
+    core: Lifecycle,
     pub(super) is_async: bool,
 }
 
@@ -80,25 +81,22 @@ impl BaseClient {
             max_response_bytes,
         };
         let _rt = runtime().enter();
-        let client = core::Client::new(&opts).map_err(|e| to_pyerr(py, e))?;
+        let client = catch_panic(py, || core::Client::new(&opts))?.map_err(|e| to_pyerr(py, e))?;
         Ok(BaseClient {
-            core: RwLock::new(Some(client)),
+            core: Lifecycle::new(client),
             is_async,
         })
     }
 
-    pub(super) fn core(&self, py: Python<'_>) -> PyResult<core::Client> {
-        match &*self.core.read().unwrap_or_else(|p| p.into_inner()) {
-            Some(c) => Ok(c.clone()),
-            None => Err(to_pyerr(
-                py,
-                core::Error::Config("the client is closed".into()),
-            )),
-        }
+    /// The core for I/O; refused once the client is closed.
+    pub(super) fn core(&self, py: Python<'_>) -> PyResult<Arc<LiveClient>> {
+        self.core
+            .open()
+            .ok_or_else(|| to_pyerr(py, core::Error::Config("the client is closed".into())))
     }
 
     fn shut(&self) {
-        self.core.write().unwrap_or_else(|p| p.into_inner()).take();
+        self.core.close();
     }
 
     fn request(
@@ -116,11 +114,11 @@ impl BaseClient {
         let company = id_arg(py, "company_id", company_id)?;
         // Path problems are reported before anything is scheduled.
         let url = c.api_url(path).map_err(|e| to_pyerr(py, e))?;
-        dispatch(py, self.is_async, async move {
+        let name = method.as_str().to_ascii_lowercase();
+        dispatch_named(py, self.is_async, &name, async move {
             c.send(method, url, &query, body.as_ref(), company)
-                .await?
-                .json()
-                .map(Json)
+                .await
+                .map(|answer| JsonBody(answer.body))
         })
     }
 }
@@ -199,7 +197,8 @@ impl BaseClient {
             port,
             timeout,
         };
-        super::login::login(py, self.core(py)?, self.is_async, args)
+        // The login future takes the core itself (it needs no tracking after close()).
+        super::login::login(py, (*self.core(py)?).clone(), self.is_async, args)
     }
 
     /// A service-account token (client_credentials grant).
@@ -226,17 +225,17 @@ impl BaseClient {
         })
     }
 
-    /// The current token, or None.
+    /// The current token, or None. Readable after `close()`.
     #[getter]
-    fn token(&self, py: Python<'_>) -> PyResult<Option<Token>> {
-        Ok(self.core(py)?.token().map(Token::from))
+    fn token(&self) -> Option<Token> {
+        self.core.token().map(Token::from)
     }
 
     /// The last rate-limit figures Procore sent: `{"limit", "remaining", "reset"}` (reset in
     /// Unix seconds), or None before the first answer.
     #[getter]
     fn rate_limit<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let r = self.core(py)?.rate_limit();
+        let r = self.core.rate_limit();
         if r == core::RateLimit::default() {
             return Ok(None);
         }
@@ -350,7 +349,14 @@ impl BaseClient {
         let path = path.to_string();
         c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
         if progress_wanted(py, progress)? {
-            let pages = PageIterator::new(c, path, query, company, Kind::JsonPages, self.is_async);
+            let pages = PageIterator::new(
+                c,
+                path,
+                query,
+                company,
+                Yields::Pages(Model::Dict),
+                self.is_async,
+            );
             return collect_with_progress(py, pages, self.is_async, "records", progress);
         }
         dispatch(py, self.is_async, async move {
@@ -377,80 +383,65 @@ impl BaseClient {
             path.to_string(),
             query,
             company,
-            Kind::JsonPages,
+            Yields::Pages(Model::Dict),
             self.is_async,
         ))
     }
 
+    // The configuration reads the same open or closed.
+
     #[getter]
-    fn environment(&self, py: Python<'_>) -> PyResult<&'static str> {
-        Ok(self.core(py)?.config().environment.name())
+    fn environment(&self) -> &'static str {
+        self.core.config().environment.name()
     }
 
     #[getter]
-    fn base_url(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self
-            .core(py)?
-            .config()
-            .base_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string())
+    fn base_url(&self) -> String {
+        let cfg = self.core.config();
+        cfg.base_url.as_str().trim_end_matches('/').to_string()
     }
 
     #[getter]
-    fn login_url(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self
-            .core(py)?
-            .config()
-            .login_url
-            .as_str()
-            .trim_end_matches('/')
-            .to_string())
+    fn login_url(&self) -> String {
+        let cfg = self.core.config();
+        cfg.login_url.as_str().trim_end_matches('/').to_string()
     }
 
     #[getter]
-    fn client_id(&self, py: Python<'_>) -> PyResult<Option<String>> {
-        Ok(self
-            .core(py)?
-            .config()
-            .client_id
-            .as_deref()
-            .map(str::to_string))
+    fn client_id(&self) -> Option<String> {
+        self.core.config().client_id.as_deref().map(str::to_string)
     }
 
     #[getter]
-    fn company_id(&self, py: Python<'_>) -> PyResult<Option<i64>> {
-        Ok(self.core(py)?.config().company_id)
+    fn company_id(&self) -> Option<i64> {
+        self.core.config().company_id
     }
 
     #[getter]
     fn closed(&self) -> bool {
-        self.core
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_none()
+        self.core.is_closed()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
         let name = slf.get_type().name()?.to_string();
         let this = slf.get();
-        let guard = this.core.read().unwrap_or_else(|p| p.into_inner());
-        Ok(match &*guard {
-            None => format!("{name}(closed)"),
-            Some(c) => {
-                let cfg = c.config();
-                format!(
-                    "{name}(environment='{}', base_url='{}', company_id={}, authorized={})",
-                    cfg.environment.name(),
-                    cfg.base_url.as_str().trim_end_matches('/'),
-                    cfg.company_id
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| "None".into()),
-                    if c.token().is_some() { "True" } else { "False" },
-                )
-            }
-        })
+        if this.core.is_closed() {
+            return Ok(format!("{name}(closed)"));
+        }
+        let cfg = this.core.config();
+        Ok(format!(
+            "{name}(environment='{}', base_url='{}', company_id={}, authorized={})",
+            cfg.environment.name(),
+            cfg.base_url.as_str().trim_end_matches('/'),
+            cfg.company_id
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "None".into()),
+            if this.core.token().is_some() {
+                "True"
+            } else {
+                "False"
+            },
+        ))
     }
 }
 
@@ -591,32 +582,40 @@ client_class!(Client, false, {
 });
 
 client_class!(AsyncClient, true, {
-    /// Closes the client (awaitable).
-    fn close<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        slf.as_super().shut();
-        awaitable(py, async { Ok::<_, PyErr>(Json(None)) })
+    /// Closes the client when awaited (a coroutine).
+    fn close(slf: Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        closing(slf, "AsyncClient.close", None::<bool>)
     }
 
     /// Same as `close()`.
-    fn aclose<'py>(slf: PyRef<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Self::close(slf, py)
+    fn aclose(slf: Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        closing(slf, "AsyncClient.aclose", None::<bool>)
     }
 
-    fn __aenter__<'py>(slf: Bound<'py, Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
         let this = slf.unbind();
-        awaitable(py, async move { Ok::<_, PyErr>(this) })
+        on_await(py, "AsyncClient.__aenter__", move |_| this)
     }
 
     #[pyo3(signature = (*_args))]
-    fn __aexit__<'py>(
-        slf: PyRef<'py, Self>,
-        py: Python<'py>,
-        _args: &Bound<'py, PyTuple>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        slf.as_super().shut();
-        awaitable(py, async { Ok::<_, PyErr>(false) })
+    fn __aexit__(slf: Bound<'_, Self>, _args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        closing(slf, "AsyncClient.__aexit__", false)
     }
 });
+
+/// A coroutine that closes the async client when awaited and returns `result`.
+fn closing<R>(slf: Bound<'_, AsyncClient>, name: &str, result: R) -> PyResult<Py<PyAny>>
+where
+    R: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let py = slf.py();
+    let client: Py<BaseClient> = slf.into_super().unbind();
+    on_await(py, name, move |py| {
+        client.bind(py).get().shut();
+        result
+    })
+}
 
 /// Whether a list call draws a progress bar: `progress=False` decides here, anything else is
 /// for `procore._progress.wanted` (which checks the value and looks for a terminal or a
@@ -627,13 +626,13 @@ fn progress_wanted(py: Python<'_>, progress: Option<&Bound<'_, PyAny>>) -> PyRes
             return Ok(false);
         }
     }
-    py.import("procore._progress")?
+    module!(py, "procore._progress")?
         .call_method1("wanted", (progress,))?
         .extract()
 }
 
 /// A list collected page by page through `pages` by `procore._progress`, which draws the bar
-/// (an awaitable on the async client).
+/// (a coroutine on the async client).
 fn collect_with_progress(
     py: Python<'_>,
     pages: PageIterator,
@@ -642,8 +641,7 @@ fn collect_with_progress(
     progress: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyAny>> {
     let f = if is_async { "acollect" } else { "collect" };
-    Ok(py
-        .import("procore._progress")?
+    Ok(module!(py, "procore._progress")?
         .call_method1(f, (pages, unit, progress))?
         .unbind())
 }
@@ -667,7 +665,7 @@ impl Companies {
                 core::COMPANIES_PATH.into(),
                 Vec::new(),
                 None,
-                Kind::CompanyPages,
+                Yields::Pages(Model::Company),
                 base.is_async,
             );
             return collect_with_progress(py, pages, base.is_async, "companies", progress);
@@ -695,7 +693,7 @@ impl Companies {
             core::COMPANIES_PATH.into(),
             Vec::new(),
             None,
-            Kind::Companies,
+            Yields::Each(Model::Company),
             base.is_async,
         ))
     }
@@ -733,7 +731,7 @@ impl Projects {
                 list.path.into(),
                 list.query,
                 Some(list.company_id),
-                Kind::ProjectPages,
+                Yields::Pages(Model::Project),
                 base.is_async,
             );
             return collect_with_progress(py, pages, base.is_async, "projects", progress);
@@ -763,7 +761,7 @@ impl Projects {
             list.path.into(),
             list.query,
             Some(list.company_id),
-            Kind::Projects,
+            Yields::Each(Model::Project),
             base.is_async,
         ))
     }

@@ -1,6 +1,8 @@
 //! Core errors become `procore` exceptions here, and only here. The classes live in
 //! `procore/_exceptions.py` (classes with fields are simplest in Python under abi3).
 
+use std::any::Any;
+
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -14,7 +16,7 @@ pub fn to_pyerr(py: Python<'_>, e: Error) -> PyErr {
 }
 
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
-    let m = py.import("procore._exceptions")?;
+    let m = module!(py, "procore._exceptions")?;
     let message = e.to_string();
     let kw = PyDict::new(py);
     let instance = match e {
@@ -59,4 +61,23 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
 /// A `procore.ConfigError` for bad arguments found in the Python layer.
 pub fn config_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
     to_pyerr(py, Error::Config(message.into()))
+}
+
+/// A Rust panic, caught at the boundary, as `procore.ProcoreError`: a bug of procore, but one
+/// the caller's `except Exception` (or `except procore.ProcoreError`) sees, unlike pyo3's
+/// `PanicException`.
+pub fn panic_error(py: Python<'_>, payload: Box<dyn Any + Send>) -> PyErr {
+    let detail = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no details".into());
+    let message = format!("internal error in procore (please report it): {detail}");
+    match module!(py, "procore._exceptions").and_then(|m| m.getattr("ProcoreError")) {
+        Ok(cls) => match cls.call1((message,)) {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(e) => e,
+        },
+        Err(e) => e,
+    }
 }

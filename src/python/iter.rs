@@ -7,40 +7,48 @@ use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::{PyStopAsyncIteration, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
+use pyo3::{intern, IntoPyObjectExt};
 use serde_json::value::RawValue;
 
 use super::errors::to_pyerr;
+use super::lifecycle::LiveClient;
 use super::models::{raw_to_py, Company, Project, Records};
 use super::runtime::{awaitable, block_on, IntoPyErrLater};
 use crate::core;
 
+/// What each step of an iteration hands out.
 #[derive(Clone, Copy)]
-pub enum Kind {
-    /// Whole pages of plain JSON records.
-    JsonPages,
-    /// One `Project` at a time.
-    Projects,
-    /// One `Company` at a time.
-    Companies,
-    /// Whole pages of `Project`s (collecting a list with a progress bar).
-    ProjectPages,
-    /// Whole pages of `Company`s (collecting a list with a progress bar).
-    CompanyPages,
+pub enum Yields {
+    /// A whole page, as a `ResultList` of records: `iter_pages()` (dicts), and the lists
+    /// collected with a progress bar.
+    Pages(Model),
+    /// One record at a time: `projects.iter()`, `companies.iter()`.
+    Each(Model),
 }
 
-impl Kind {
-    /// Whether the iterator yields whole pages rather than one record at a time.
+/// What a record becomes in Python.
+#[derive(Clone, Copy)]
+pub enum Model {
+    /// The JSON object as a `dict`.
+    Dict,
+    Project,
+    Company,
+}
+
+impl Yields {
     fn whole_pages(self) -> bool {
-        matches!(
-            self,
-            Kind::JsonPages | Kind::ProjectPages | Kind::CompanyPages
-        )
+        matches!(self, Yields::Pages(_))
+    }
+
+    fn model(self) -> Model {
+        match self {
+            Yields::Pages(m) | Yields::Each(m) => m,
+        }
     }
 }
 
 struct Request {
-    client: core::Client,
+    client: Arc<LiveClient>,
     path: String,
     query: Vec<(String, String)>,
     company_id: Option<i64>,
@@ -106,10 +114,11 @@ impl State {
     }
 }
 
-/// Converts what the iterator yields into the Python value of its kind.
-struct Yielded(Kind, Item);
+/// A page or a record fetched, and the model it becomes in Python (when it is handed over,
+/// with the GIL).
+struct Fetched(Model, Item);
 
-impl<'py> IntoPyObject<'py> for Yielded {
+impl<'py> IntoPyObject<'py> for Fetched {
     type Target = PyAny;
     type Output = Bound<'py, PyAny>;
     type Error = PyErr;
@@ -117,30 +126,30 @@ impl<'py> IntoPyObject<'py> for Yielded {
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let decode = |e: core::Error| to_pyerr(py, e);
         match (self.0, self.1) {
-            (Kind::ProjectPages | Kind::Projects, Item::Page(p)) => Records::Projects(
+            (Model::Project, Item::Page(p)) => Records::Projects(
                 p.into_iter()
                     .map(core::Project::from_raw)
                     .collect::<core::Result<_>>()
                     .map_err(decode)?,
             )
             .into_pyobject(py),
-            (Kind::CompanyPages | Kind::Companies, Item::Page(p)) => Records::Companies(
+            (Model::Company, Item::Page(p)) => Records::Companies(
                 p.into_iter()
                     .map(core::Company::from_raw)
                     .collect::<core::Result<_>>()
                     .map_err(decode)?,
             )
             .into_pyobject(py),
-            (Kind::JsonPages, Item::Page(p)) => Records::Json(p).into_pyobject(py),
-            (Kind::Projects | Kind::ProjectPages, Item::Record(v)) => core::Project::from_raw(v)
+            (Model::Dict, Item::Page(p)) => Records::Json(p).into_pyobject(py),
+            (Model::Project, Item::Record(v)) => core::Project::from_raw(v)
                 .map(Project::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
-            (Kind::Companies | Kind::CompanyPages, Item::Record(v)) => core::Company::from_raw(v)
+            (Model::Company, Item::Record(v)) => core::Company::from_raw(v)
                 .map(Company::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
-            (Kind::JsonPages, Item::Record(v)) => raw_to_py(py, &v),
+            (Model::Dict, Item::Record(v)) => raw_to_py(py, &v),
         }
     }
 }
@@ -164,17 +173,17 @@ impl IntoPyErrLater for IterEnd {
 pub struct PageIterator {
     state: Arc<tokio::sync::Mutex<State>>,
     total: Arc<OnceLock<u64>>,
-    kind: Kind,
+    yields: Yields,
     is_async: bool,
 }
 
 impl PageIterator {
     pub fn new(
-        client: core::Client,
+        client: Arc<LiveClient>,
         path: String,
         query: Vec<(String, String)>,
         company_id: Option<i64>,
-        kind: Kind,
+        yields: Yields,
         is_async: bool,
     ) -> Self {
         let total = Arc::new(OnceLock::new());
@@ -192,7 +201,7 @@ impl PageIterator {
                 total,
                 done: false,
             })),
-            kind,
+            yields,
             is_async,
         }
     }
@@ -215,11 +224,11 @@ impl PageIterator {
                 "this iterator belongs to an AsyncClient: use `async for`",
             ));
         }
-        let (state, kind) = (self.state.clone(), self.kind);
-        let whole = kind.whole_pages();
+        let (state, model) = (self.state.clone(), self.yields.model());
+        let whole = self.yields.whole_pages();
         let item = block_on(py, async move { state.lock().await.next(whole).await })?
             .map_err(|e| to_pyerr(py, e))?;
-        item.map(|i| Yielded(kind, i).into_py_any(py)).transpose()
+        item.map(|i| Fetched(model, i).into_py_any(py)).transpose()
     }
 
     fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
@@ -237,20 +246,19 @@ impl PageIterator {
                 "this iterator belongs to a sync Client: use `for`",
             ));
         }
-        let (state, kind) = (self.state.clone(), self.kind);
-        let whole = kind.whole_pages();
+        let (state, model) = (self.state.clone(), self.yields.model());
+        let whole = self.yields.whole_pages();
         // A record already fetched needs no trip through the runtime: hand it over in a
         // future that is done already.
         if !whole {
             if let Ok(mut st) = self.state.try_lock() {
                 if let Some(v) = st.buffer.pop_front() {
                     drop(st);
-                    let value = Yielded(kind, Item::Record(v)).into_bound_py_any(py)?;
-                    let fut = py
-                        .import("asyncio")?
-                        .call_method0("get_running_loop")?
-                        .call_method0("create_future")?;
-                    fut.call_method1("set_result", (value,))?;
+                    let value = Fetched(model, Item::Record(v)).into_bound_py_any(py)?;
+                    let fut = imported!(py, "asyncio", "get_running_loop")?
+                        .call0()?
+                        .call_method0(intern!(py, "create_future"))?;
+                    fut.call_method1(intern!(py, "set_result"), (value,))?;
                     return Ok(fut);
                 }
             }
@@ -258,7 +266,7 @@ impl PageIterator {
         awaitable(py, async move {
             let next = state.lock().await.next(whole).await;
             match next {
-                Ok(Some(item)) => Ok(Yielded(kind, item)),
+                Ok(Some(item)) => Ok(Fetched(model, item)),
                 Ok(None) => Err(IterEnd::Done),
                 Err(e) => Err(IterEnd::Failed(e)),
             }

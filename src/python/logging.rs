@@ -6,13 +6,12 @@
 //!   `procore/_logging.py` (every level change reaches `_log_levels_changed`), so with
 //!   logging off a record costs an atomic load and the GIL is never taken.
 //! - Exit: a thread that takes the GIL while the interpreter finalises aborts the process.
-//!   An `atexit` hook stops the bridge and waits for records being handed over, as the
-//!   asyncio bridge in `runtime.rs` does for results.
+//!   Records are handed over through the exit gate of `runtime.rs`, as results are: once the
+//!   interpreter starts to shut down, no record reaches Python.
 //! - Deadlock: a record takes the GIL, so the core never logs while holding a lock that a
 //!   thread holding the GIL may wait for (the client's token and rate-limit state).
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use log::kv::{self, Key, Value, VisitSource};
 use log::{Level, LevelFilter, Log, Metadata, Record};
@@ -21,6 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
 
+use super::runtime::EXIT_GATE;
 use crate::core::LOG_TARGETS;
 
 const N: usize = LOG_TARGETS.len();
@@ -29,10 +29,6 @@ const N: usize = LOG_TARGETS.len();
 static THRESHOLDS: [AtomicU32; N] = [const { AtomicU32::new(u32::MAX) }; N];
 /// True while `THRESHOLDS` follow `logging`; false: ask `logging` about every record.
 static WATCHED: AtomicBool = AtomicBool::new(false);
-/// Set by the `atexit` hook: no record reaches Python any more.
-static STOPPED: AtomicBool = AtomicBool::new(false);
-/// Threads handing a record to Python right now.
-static EMITTING: AtomicUsize = AtomicUsize::new(0);
 
 struct Bridge;
 
@@ -51,7 +47,7 @@ fn py_level(level: Level) -> u32 {
 /// The most verbose `log` level that some target lets through: the `log` macros compare
 /// against it before anything else, so disabled records cost one atomic load.
 fn max_level() -> LevelFilter {
-    if STOPPED.load(Ordering::SeqCst) {
+    if EXIT_GATE.is_closed() {
         return LevelFilter::Off;
     }
     if !WATCHED.load(Ordering::SeqCst) {
@@ -76,7 +72,7 @@ fn max_level() -> LevelFilter {
 
 impl Log for Bridge {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        if STOPPED.load(Ordering::Relaxed) {
+        if EXIT_GATE.is_closed() {
             return false;
         }
         let Some(i) = LOG_TARGETS.iter().position(|t| *t == metadata.target()) else {
@@ -90,27 +86,21 @@ impl Log for Bridge {
         if !self.enabled(record.metadata()) {
             return;
         }
-        // Counted before the flag is read again: either the exit hook sees this thread, or
-        // this thread sees the flag.
-        EMITTING.fetch_add(1, Ordering::SeqCst);
-        if !STOPPED.load(Ordering::SeqCst) {
-            Python::attach(|py| {
-                let earlier = PyErr::take(py);
-                match emit(py, record) {
-                    Ok(()) => {}
-                    // Ctrl-C landed in a handler (on the main thread, where a sync call logs):
-                    // raise it again as a signal, for the call's next check to see.
-                    Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => unsafe {
-                        pyo3::ffi::PyErr_SetInterrupt();
-                    },
-                    Err(e) => e.write_unraisable(py, None),
-                }
-                if let Some(e) = earlier {
-                    e.restore(py);
-                }
-            });
-        }
-        EMITTING.fetch_sub(1, Ordering::SeqCst);
+        EXIT_GATE.pass(|py| {
+            let earlier = PyErr::take(py);
+            match emit(py, record) {
+                Ok(()) => {}
+                // Ctrl-C landed in a handler (on the main thread, where a sync call logs):
+                // raise it again as a signal, for the call's next check to see.
+                Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => unsafe {
+                    pyo3::ffi::PyErr_SetInterrupt();
+                },
+                Err(e) => e.write_unraisable(py, None),
+            }
+            if let Some(e) = earlier {
+                e.restore(py);
+            }
+        });
     }
 
     fn flush(&self) {}
@@ -121,7 +111,7 @@ impl Log for Bridge {
 fn emit(py: Python<'_>, record: &Record<'_>) -> PyResult<()> {
     let name = record.target();
     let level = py_level(record.level());
-    let logger = py.import("logging")?.call_method1("getLogger", (name,))?;
+    let logger = imported!(py, "logging", "getLogger")?.call1((name,))?;
     // Also the whole check when the levels are not watched, and it honours `logger.disabled`.
     if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
         return Ok(());
@@ -198,24 +188,10 @@ pub fn _log_levels_changed(levels: Vec<i64>) {
     log::set_max_level(max_level());
 }
 
-/// The `atexit` hook: no more records to Python, and wait (GIL released) for those under way.
-#[pyfunction]
-pub fn _stop_logging(py: Python<'_>) {
-    STOPPED.store(true, Ordering::SeqCst);
-    log::set_max_level(LevelFilter::Off);
-    py.detach(|| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while EMITTING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    });
-}
-
 /// Installs the bridge (once per process) and starts following `logging`'s levels.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_function(pyo3::wrap_pyfunction!(_log_levels_changed, m)?)?;
-    m.add_function(pyo3::wrap_pyfunction!(_stop_logging, m)?)?;
     // Fails only if a logger is already set: then this module was initialised before.
     let _ = log::set_logger(&BRIDGE);
     let watched = py
@@ -224,7 +200,5 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .is_truthy()?;
     WATCHED.store(watched, Ordering::SeqCst);
     log::set_max_level(max_level());
-    py.import("atexit")?
-        .call_method1("register", (m.getattr("_stop_logging")?,))?;
     Ok(())
 }

@@ -58,8 +58,7 @@ pub fn login(
             opts,
             open_browser: args.open_browser,
         };
-        return Ok(py
-            .import("procore._login")?
+        return Ok(module!(py, "procore._login")?
             .call_method1("awaiting", (start,))?
             .unbind());
     }
@@ -85,7 +84,7 @@ struct StartLogin {
 #[pymethods]
 impl StartLogin {
     fn __call__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let event_loop = py.import("asyncio")?.call_method0("get_running_loop")?;
+        let event_loop = imported!(py, "asyncio", "get_running_loop")?.call0()?;
         let ui = PythonUi {
             event_loop: Some(event_loop.unbind()),
             open_browser: self.open_browser,
@@ -108,7 +107,7 @@ impl StartLogin {
 }
 
 fn in_notebook(py: Python<'_>) -> PyResult<bool> {
-    py.import("procore._env")?
+    module!(py, "procore._env")?
         .call_method0("in_notebook")?
         .extract()
 }
@@ -128,7 +127,7 @@ impl IntoPyErrLater for LoginError<PyErr> {
                     let kw = PyDict::new(py);
                     kw.set_item("error", error)?;
                     kw.set_item("description", description)?;
-                    let cls = py.import("procore._exceptions")?.getattr("OAuthError")?;
+                    let cls = module!(py, "procore._exceptions")?.getattr("OAuthError")?;
                     Ok(PyErr::from_value(cls.call((message,), Some(&kw))?))
                 };
                 build().unwrap_or_else(|e| e)
@@ -149,8 +148,7 @@ impl PythonUi {
     async fn call(&self, name: &'static str, args: Py<PyTuple>) -> PyResult<Py<PyAny>> {
         let Some(event_loop) = &self.event_loop else {
             return Python::attach(|py| {
-                Ok(py
-                    .import("procore._login")?
+                Ok(module!(py, "procore._login")?
                     .getattr(name)?
                     .call1(args)?
                     .unbind())
@@ -159,7 +157,7 @@ impl PythonUi {
         let (tx, rx) = oneshot::channel();
         Python::attach(|py| -> PyResult<()> {
             let call = OnLoop {
-                function: py.import("procore._login")?.getattr(name)?.unbind(),
+                function: module!(py, "procore._login")?.getattr(name)?.unbind(),
                 args,
                 reply: Mutex::new(Some(tx)),
             };

@@ -11,11 +11,8 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
+use super::runtime::runtime;
 use crate::mock::{MockConfig, MockError, MockServer};
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    pyo3_async_runtimes::tokio::get_runtime()
-}
 
 fn value_error(e: MockError) -> PyErr {
     PyValueError::new_err(e.to_string())

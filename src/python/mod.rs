@@ -1,11 +1,34 @@
 //! The thin pyo3 layer: Python classes over the core, one shared tokio runtime, and the one
 //! place where core errors become Python exceptions.
 
+/// `module.attr`, imported on first use and kept for the life of the process: for what a hot
+/// path calls (`asyncio.get_running_loop`, `ResultList`), where looking the module up on every
+/// call would cost more than the call.
+macro_rules! imported {
+    ($py:expr, $module:literal, $attr:literal) => {{
+        static CELL: ::pyo3::sync::PyOnceLock<::pyo3::Py<::pyo3::PyAny>> =
+            ::pyo3::sync::PyOnceLock::new();
+        CELL.import($py, $module, $attr)
+    }};
+}
+
+/// The module `name`, imported on first use and kept. Its attributes are still read on every
+/// use, so replacing one (a test's `monkeypatch.setattr`) takes effect.
+macro_rules! module {
+    ($py:expr, $name:literal) => {{
+        static CELL: ::pyo3::sync::PyOnceLock<::pyo3::Py<::pyo3::types::PyModule>> =
+            ::pyo3::sync::PyOnceLock::new();
+        CELL.get_or_try_init($py, || $py.import($name).map(::pyo3::Bound::unbind))
+            .map(|m| m.bind($py))
+    }};
+}
+
 mod catalog;
 mod client;
 mod convert;
 mod errors;
 mod iter;
+mod lifecycle;
 mod logging;
 mod login;
 mod mock;
@@ -31,12 +54,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     namespaces_register(m)?;
     mock::register(m)?;
-    m.add_function(pyo3::wrap_pyfunction!(runtime::_complete_future, m)?)?;
-    m.add_function(pyo3::wrap_pyfunction!(runtime::_drain_deliveries, m)?)?;
+    runtime::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(secrets::_scrub, m)?)?;
-    m.py()
-        .import("atexit")?
-        .call_method1("register", (m.getattr("_drain_deliveries")?,))?;
     logging::register(m)?;
     options::register(m)?;
     Ok(())

@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::convert::to_json;
 use super::errors::{config_error, to_pyerr};
 use crate::core;
 
@@ -28,8 +29,11 @@ pub fn raw_to_py<'py>(py: Python<'py>, raw: &RawValue) -> PyResult<Bound<'py, Py
 /// Turns JSON text straight into Python objects, without a `serde_json::Value` in between.
 /// The values are those `pythonize` makes of the `Value` serde_json would parse (the same
 /// parser, the same number rules: integers that fit 64 bits become `int`, other numbers
-/// `float`; a repeated key keeps its first place and its last value). Object keys seen
-/// before are reused: the dicts of a page share their key strings (and their hashes).
+/// `float`; a repeated key keeps its first place and its last value), with one exception:
+/// an integer beyond 64 bits becomes the exact `int`, not a `float` (a record holding one is
+/// converted again by Python's `json.loads`, which keeps it exact; the fast path only notes
+/// that it saw a number that could be one). Object keys seen before are reused: the dicts of
+/// a page share their key strings (and their hashes).
 pub struct JsonToPy<'py> {
     py: Python<'py>,
     keys: HashMap<Box<str>, Bound<'py, PyString>>,
@@ -40,6 +44,8 @@ pub struct JsonToPy<'py> {
     place: usize,
     /// A Python error raised while building, reported instead of the parser's.
     failed: Option<PyErr>,
+    /// The current record holds a number that may be an integer beyond 64 bits.
+    maybe_big_int: bool,
 }
 
 /// Distinct keys kept for reuse, and the longest one kept.
@@ -56,22 +62,32 @@ impl<'py> JsonToPy<'py> {
             by_place: Vec::new(),
             place: 0,
             failed: None,
+            maybe_big_int: false,
         }
     }
 
     /// One JSON document (a record) as a Python value.
     pub fn convert(&mut self, raw: &RawValue) -> PyResult<Bound<'py, PyAny>> {
-        let mut de = serde_json::Deserializer::from_str(raw.get());
+        self.convert_text(raw.get(), "")
+    }
+
+    /// JSON text as a Python value; an undecodable text is a `ProcoreError` whose message
+    /// starts with `context`.
+    fn convert_text(&mut self, text: &str, context: &str) -> PyResult<Bound<'py, PyAny>> {
+        let mut de = serde_json::Deserializer::from_str(text);
         self.place = 0;
+        self.maybe_big_int = false;
         let out = PySeed(self)
             .deserialize(&mut de)
             .and_then(|v| de.end().map(|()| v));
         match out {
+            // Valid JSON (checked just now), so `json.loads` reads it the same way, but for
+            // the integers beyond 64 bits, which it keeps exact.
+            Ok(_) if self.maybe_big_int => imported!(self.py, "json", "loads")?.call1((text,)),
             Ok(v) => Ok(v),
-            Err(e) => Err(self
-                .failed
-                .take()
-                .unwrap_or_else(|| to_pyerr(self.py, core::Error::Decode(e.to_string())))),
+            Err(e) => Err(self.failed.take().unwrap_or_else(|| {
+                to_pyerr(self.py, core::Error::Decode(format!("{context}{e}")))
+            })),
         }
     }
 
@@ -140,6 +156,14 @@ impl<'de, 'py> Visitor<'de> for PySeed<'_, 'py> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // serde_json reads an integer that overflows 64 bits as the nearest f64: whole, and
+        // out of the range of i64 and u64. (A float such as 2e19 looks the same; converted
+        // again, it stays a float.)
+        if v.fract() == 0.0
+            && !(-9_223_372_036_854_775_808.0..18_446_744_073_709_551_616.0).contains(&v)
+        {
+            self.0.maybe_big_int = true;
+        }
         // As serde_json's `Value`: a number that is not finite is null.
         Ok(if v.is_finite() {
             PyFloat::new(self.0.py, v).into_any()
@@ -221,7 +245,8 @@ fn dict_to_value(py: Python<'_>, data: &Bound<'_, PyAny>, what: &str) -> PyResul
     if !data.is_instance_of::<PyDict>() {
         return Err(config_error(py, format!("{what}: expected a dict")));
     }
-    pythonize::depythonize::<Value>(data).map_err(|e| config_error(py, format!("{what}: {e}")))
+    // The same checks as a request body: no value containing itself, no absurd depth.
+    to_json(data, what)
 }
 
 macro_rules! py_model {
@@ -358,9 +383,28 @@ impl<'py> IntoPyObject<'py> for Records {
                 PyList::new(py, items)?
             }
         };
-        py.import("procore._results")?
-            .getattr("ResultList")?
-            .call1((list,))
+        imported!(py, "procore._results", "ResultList")?.call1((list,))
+    }
+}
+
+/// An answer's body, decoded straight into dict / list / str / int / float / bool, or None
+/// when it is empty (204). Decoded when handed to Python, by the converter of list records
+/// (integers beyond 64 bits stay exact).
+pub struct JsonBody(pub bytes::Bytes);
+
+impl<'py> IntoPyObject<'py> for JsonBody {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        const CONTEXT: &str = "the response is not valid JSON: ";
+        if self.0.iter().all(u8::is_ascii_whitespace) {
+            return Ok(py.None().into_bound(py));
+        }
+        let text = std::str::from_utf8(&self.0)
+            .map_err(|e| to_pyerr(py, core::Error::Decode(format!("{CONTEXT}{e}"))))?;
+        JsonToPy::new(py).convert_text(text, CONTEXT)
     }
 }
 
@@ -501,6 +545,7 @@ impl Token {
 
 #[cfg(test)]
 mod tests {
+    use super::super::runtime::with_python;
     use super::*;
 
     /// What `raw_to_py` gave before it converted directly: `pythonize` of the parsed `Value`.
@@ -531,10 +576,14 @@ mod tests {
             && types(a) == types(b)
     }
 
+    /// The one document with integers beyond 64 bits: those stay exact `int`s (as
+    /// `json.loads` reads them), where `pythonize` of a `Value` has `float`s.
+    const BIG_INTS: &str = r#"{"big": 18446744073709551615, "bigger": 18446744073709551616, "neg": -9223372036854775808,
+            "more_neg": -9223372036854775809, "zero": 0, "neg_zero": -0, "neg_zero_f": -0.0}"#;
+
     const DOCS: &[&str] = &[
         r#"{"id": 5000000000001, "name": "Riverside Medical Center #1", "active": true, "origin_id": null}"#,
-        r#"{"big": 18446744073709551615, "bigger": 18446744073709551616, "neg": -9223372036854775808,
-            "more_neg": -9223372036854775809, "zero": 0, "neg_zero": -0, "neg_zero_f": -0.0}"#,
+        BIG_INTS,
         r#"{"f": 1.5, "e": 1e3, "E": 2E-7, "tiny": 5e-324, "huge": 1.7976931348623157e308,
             "lat": 34.3988838, "third": 0.3333333333333333, "int_like": 3.0}"#,
         r#"{"s": "caf\u00e9 \u2603 \ud83d\ude00 😀 \"q\" \\ \/ \b\f\n\r\t", "empty": "", "nul": "a\u0000b"}"#,
@@ -558,12 +607,15 @@ mod tests {
 
     #[test]
     fn direct_conversion_matches_pythonize() {
-        Python::initialize();
-        Python::attach(|py| {
+        with_python(|py| {
             let mut shared = JsonToPy::new(py);
             for doc in DOCS {
                 let raw = RawValue::from_string(doc.to_string()).unwrap();
-                let want = through_value(py, doc).unwrap();
+                let want = if *doc == BIG_INTS {
+                    json_loads(py, doc)
+                } else {
+                    through_value(py, doc).unwrap()
+                };
                 let got = raw_to_py(py, &raw).unwrap();
                 assert!(same(&got, &want), "{doc}: {got:?} != {want:?}");
                 // The converter that reuses keys across records gives the same values.
@@ -573,10 +625,68 @@ mod tests {
         });
     }
 
+    fn json_loads<'py>(py: Python<'py>, text: &str) -> Bound<'py, PyAny> {
+        py.import("json")
+            .unwrap()
+            .call_method1("loads", (text,))
+            .unwrap()
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_stay_exact() {
+        with_python(|py| {
+            let doc = r#"{"a": 18446744073709551616, "b": -9223372036854775809,
+                "c": 123456789012345678901234567890, "d": [1, {"e": 18446744073709551615}],
+                "f": 2e19, "g": 1.5, "h": -1e30, "k": "18446744073709551616"}"#;
+            let raw = RawValue::from_string(doc.into()).unwrap();
+            let mut conv = JsonToPy::new(py);
+            let got = conv.convert(&raw).unwrap();
+            assert_eq!(
+                got.repr().unwrap().to_string(),
+                "{'a': 18446744073709551616, 'b': -9223372036854775809, \
+                 'c': 123456789012345678901234567890, 'd': [1, {'e': 18446744073709551615}], \
+                 'f': 2e+19, 'g': 1.5, 'h': -1e+30, 'k': '18446744073709551616'}"
+            );
+            // The next record of the same converter takes the fast path again.
+            let plain = RawValue::from_string(r#"{"a": 1, "f": 2e19}"#.into()).unwrap();
+            let again = conv.convert(&plain).unwrap();
+            assert_eq!(again.repr().unwrap().to_string(), "{'a': 1, 'f': 2e+19}");
+        });
+    }
+
+    #[test]
+    fn answer_bodies_decode_like_records() {
+        with_python(|py| {
+            let body = |text: &str| JsonBody(bytes::Bytes::from(text.to_string()));
+            let big = body(r#" {"id": 18446744073709551616, "ok": [true, null, 0.5]} "#);
+            let got = big.into_pyobject(py).unwrap();
+            assert_eq!(
+                got.repr().unwrap().to_string(),
+                "{'id': 18446744073709551616, 'ok': [True, None, 0.5]}"
+            );
+            for empty in ["", "  \r\n"] {
+                assert!(body(empty).into_pyobject(py).unwrap().is_none());
+            }
+            for bad in ["{", "[1, 2", "1e400", "\u{ff}"] {
+                let e = body(bad).into_pyobject(py).unwrap_err();
+                assert!(
+                    e.to_string().contains("the response is not valid JSON: "),
+                    "{bad}: {e}"
+                );
+            }
+            let e = JsonBody(bytes::Bytes::from_static(b"\"\xff\""))
+                .into_pyobject(py)
+                .unwrap_err();
+            assert!(
+                e.to_string().contains("the response is not valid JSON: "),
+                "{e}"
+            );
+        });
+    }
+
     #[test]
     fn reused_keys_are_shared_strings() {
-        Python::initialize();
-        Python::attach(|py| {
+        with_python(|py| {
             let mut conv = JsonToPy::new(py);
             let a = RawValue::from_string(r#"{"name": "a", "stage": 1}"#.into()).unwrap();
             let b = RawValue::from_string(r#"{"name": "b", "stage": 2}"#.into()).unwrap();
@@ -609,8 +719,7 @@ mod tests {
 
     #[test]
     fn undecodable_records_fail_like_before() {
-        Python::initialize();
-        Python::attach(|py| {
+        with_python(|py| {
             for doc in UNDECODABLE {
                 let raw = RawValue::from_string(doc.to_string()).unwrap();
                 let want = through_value(py, doc).unwrap_err();

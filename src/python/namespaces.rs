@@ -22,6 +22,7 @@ use super::catalog::Operation as PyOperation;
 use super::client::BaseClient;
 use super::convert::params_arg;
 use super::errors::{config_error, to_pyerr};
+use super::lifecycle::LiveClient;
 use super::models::{raw_to_py, Json, Records};
 use super::runtime::{awaitable, block_on, dispatch, IntoPyErrLater};
 use crate::core::catalog::{self, Operation};
@@ -274,7 +275,7 @@ impl BoundOperation {
         py: Python<'_>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<(core::Client, catalog::Prepared, Option<Value>)> {
+    ) -> PyResult<(Arc<LiveClient>, catalog::Prepared, Option<Value>)> {
         let op = self.op;
         let base = self.client.get();
         let c = base.core(py)?;
@@ -573,7 +574,7 @@ async fn sync_batches(
 // ----- lazy iteration ----------------------------------------------------------------------------
 
 struct IterState {
-    client: core::Client,
+    client: Arc<LiveClient>,
     req: catalog::Prepared,
     stream: Option<core::PageStream>,
     buffer: VecDeque<Box<RawValue>>,
@@ -635,7 +636,7 @@ pub struct RecordIterator {
 
 impl RecordIterator {
     fn new(
-        client: core::Client,
+        client: Arc<LiveClient>,
         op: &'static Operation,
         req: catalog::Prepared,
         is_async: bool,

@@ -11,7 +11,7 @@ revealed as those types.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Awaitable, Dict, Iterator, List, Optional
+from typing import Any, AsyncIterator, Coroutine, Dict, Iterator, List, Optional
 
 from typing_extensions import assert_type
 
@@ -126,12 +126,13 @@ def after_with() -> Me:
 
 
 async def async_client(client: AsyncClient) -> None:
-    assert_type(client.projects.list(company_id=1), Awaitable[ResultList[Project]])
-    projects = await client.projects.list(company_id=1, per_page=100)
+    # (`assert_type` hands back its argument: awaited, so that it is no unused coroutine.)
+    listing = client.projects.list(company_id=1, per_page=100)
+    projects = await assert_type(listing, Coroutine[object, None, ResultList[Project]])
     assert_type(projects, ResultList[Project])
     assert_type((await client.projects.list(company_id=1))[0].company.id, int)
 
-    assert_type(client.me(), Awaitable[Me])
+    assert_type(await assert_type(client.me(), Coroutine[object, None, Me]), Me)
     assert_type(await client.me(), Me)
     assert_type(await client.login(), Token)
     assert_type(await client.companies.list(progress=None), ResultList[Company])
@@ -155,12 +156,20 @@ async def async_client(client: AsyncClient) -> None:
     me, companies = await asyncio.gather(client.me(), client.companies.list())
     assert_type(me, Me)
     assert_type(companies, ResultList[Company])
+    # Real coroutines: `create_task` and `wait_for` take them.
+    assert_type(asyncio.create_task(client.me()), "asyncio.Task[Me]")
+    assert_type(await asyncio.wait_for(client.projects.get(5, company_id=1), 10), Project)
 
     # No I/O, so plain on the async client too.
     assert_type(client.authorization_url(), str)
     assert_type(client.token, Optional[Token])
     await client.close()
     await client.aclose()
+
+
+def async_from_sync_code(client: AsyncClient) -> None:
+    # A coroutine, so `asyncio.run` takes a call as it is.
+    assert_type(asyncio.run(client.me()), Me)
 
 
 async def async_iteration(client: AsyncClient) -> None:
@@ -246,8 +255,8 @@ async def mistakes(client: Client, aclient: AsyncClient) -> None:
         pass
     async for _ in client.projects.iter():  # type-error: reportGeneralTypeIssues misc
         pass
-    # The awaitables are asyncio futures, not coroutines: `create_task` refuses them at runtime.
-    asyncio.create_task(aclient.me())  # type-error: reportArgumentType arg-type
+    # A call whose coroutine is dropped unawaited sends nothing.
+    aclient.me()  # type-error: reportUnusedCoroutine unused-coroutine
     # A timeout is a connection error, not an API (status) error.
     _wrong: procore.APIError = procore.APITimeoutError("slow")  # type-error: reportAssignmentType assignment
     # Models are compared by value and unhashable (mypy does not check hashability).
