@@ -707,7 +707,7 @@ def render_pyi(ops: list[dict]) -> str:
         "",
         "import datetime",
         "from typing import (",
-        "    Any, AsyncIterator, Awaitable, Iterator, Literal, Mapping, Sequence, Union, type_check_only,",
+        "    Any, AsyncIterator, Coroutine, Iterator, Literal, Mapping, Sequence, Union, type_check_only,",
         ")",
         "",
         "from ._results import ResultList",
@@ -729,7 +729,7 @@ def render_pyi(ops: list[dict]) -> str:
                     if action.startswith("iter"):
                         ret = "AsyncIterator[dict[str, Any]]"
                     else:
-                        ret = f"Awaitable[{ret}]"
+                        ret = f"Coroutine[object, None, {ret}]"
                 doc = json.dumps(f"{op['method']} {op['path']}: {op['summary']}")[1:-1]
                 doc = doc.replace('"""', '\\"\\"\\"')
                 out.append(f"    def {action}(self, {', '.join(args)}) -> {ret}:")

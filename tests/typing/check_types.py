@@ -139,7 +139,8 @@ async def async_client(client: AsyncClient) -> None:
     assert_type((await client.me()).id, int)
     assert_type(await client.companies.list(), ResultList[Company])
     assert_type(await client.projects.get(5, company_id=1), Project)
-    assert_type(client.rfis.list(project_id=1), Awaitable[ResultList[Dict[str, Any]]])
+    rfis = client.rfis.list(project_id=1)
+    assert_type(await assert_type(rfis, Coroutine[object, None, ResultList[Dict[str, Any]]]), ResultList[Dict[str, Any]])
     assert_type(await client.rfis.list(project_id=1, filters={"id": [1]}), ResultList[Dict[str, Any]])
     async for rfi in client.rfis.iter(project_id=1):
         assert_type(rfi, Dict[str, Any])
