@@ -12,7 +12,7 @@ BUILD_STAMP := target/.procore-build-$(PROFILE)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: build test test-rust test-python unasync-check lint first-call clean
+.PHONY: build test test-rust test-python unasync-check lint first-call clean generate check-generated
 
 ## build: install the package in editable mode with its test extras (Rust extension built once)
 build: $(BUILD_STAMP)
@@ -33,12 +33,27 @@ test-rust:
 test-python: build unasync-check
 	$(PYTHON) -m pytest
 
+## generate: run every generator (scripts/gen_*.py); each writes its outputs from spec/
+GENERATORS := $(sort $(wildcard scripts/gen_*.py))
+# What the generators write (committed; `check-generated` fails when it differs).
+GENERATED := src/core/catalog/operations.rs python/procore/_namespaces.pyi docs/api.md
+
+generate:
+	@set -e; for g in $(GENERATORS); do echo "+ $(PYTHON) $$g"; $(PYTHON) $$g; done
+
+## check-generated: regenerate, then fail when a generated file differs from the committed one
+check-generated: generate
+	git diff --exit-code -- $(GENERATED)
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || \
+		{ git status --short -- $(GENERATED); echo "generated files are not committed"; exit 1; }
+
 ## unasync-check: the sync test suites are what scripts/unasync.py makes of the async ones
 unasync-check:
 	$(PYTHON) scripts/unasync.py --check
 
-## lint: formatting and clippy, without and with the python feature; generated tests current
-lint: unasync-check
+## lint: formatting and clippy, without and with the python feature; generated tests and
+## generated files current
+lint: unasync-check check-generated
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo clippy --all-targets --features python -- -D warnings

@@ -35,8 +35,10 @@ from ._procore import (
     Projects,
     Token,
     __version__,
+    catalog,
 )
 from ._results import ResultList
+from . import _namespaces  # noqa: E402,F401  (the namespaces of Client and AsyncClient)
 
 __all__ = [
     "APIConnectionError",
@@ -65,4 +67,5 @@ __all__ = [
     "TokenStoreError",
     "UnprocessableEntityError",
     "__version__",
+    "catalog",
 ]

@@ -282,6 +282,22 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--token-lifetime", type=_non_negative_int, default=5400, help="seconds")
     mock.add_argument("--ca-cert", metavar="PATH", help="also copy the CA certificate here")
     mock.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+
+    ops = commands.add_parser(
+        "ops",
+        help="search the catalog of API operations",
+        description="Search the catalog of every REST operation (procore.catalog).",
+    )
+    ops_commands = ops.add_subparsers(dest="ops_command", metavar="SUBCOMMAND", required=True)
+    find = ops_commands.add_parser(
+        "find",
+        help="operations whose name, path or title contains TEXT",
+        description=(
+            "Print the operations whose name, path or title contains every word of TEXT "
+            "(case-insensitive): name, method and path, title. Exit 1 when none does."
+        ),
+    )
+    find.add_argument("text", metavar="TEXT", nargs="+")
     return parser
 
 
@@ -553,12 +569,25 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _cmd_ops(args: argparse.Namespace) -> int:
+    import procore
+
+    found = procore.catalog.find(" ".join(args.text))
+    if not found:
+        _say("(no operations)")
+        return EXIT_ERROR
+    width = max(len(op.name) for op in found)
+    _emit("".join(f"{op.name:<{width}}  {op.method} {op.path}  {op.summary}\n" for op in found))
+    return EXIT_OK
+
+
 _COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
     "login": _cmd_login,
     "logout": _cmd_logout,
     "whoami": _cmd_whoami,
     "get": _cmd_get,
     "mock": _cmd_mock,
+    "ops": _cmd_ops,
 }
 
 

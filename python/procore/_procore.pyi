@@ -16,6 +16,7 @@ import os
 from typing import (
     Any,
     Awaitable,
+    Iterator,
     ClassVar,
     Coroutine,
     Dict,
@@ -33,6 +34,7 @@ from typing import (
 
 from typing_extensions import Self, TypeAlias, disjoint_base
 
+from ._namespaces import AsyncNamespaces, SyncNamespaces
 from ._results import ResultList
 
 __all__ = [
@@ -55,6 +57,15 @@ __all__ = [
     "_complete_future",
     "_scrub",
     "_log_levels_changed",
+    "catalog",
+    "Catalog",
+    "Operation",
+    "Param",
+    "Namespace",
+    "BoundOperation",
+    "RecordIterator",
+    "_namespace",
+    "_namespace_names",
 ]
 
 __version__: str
@@ -256,6 +267,8 @@ class Companies(Generic[_IO]):
         """Every company the user can see (all pages)."""
     def iter(self) -> PageIterator[_IO, Company]:
         """Companies one at a time, fetched lazily (``for`` / ``async for``)."""
+    def __getattr__(self, name: str) -> BoundOperation:
+        """The catalog's other ``companies.*`` operations."""
 
 @final
 class Projects(Generic[_IO]):
@@ -282,6 +295,8 @@ class Projects(Generic[_IO]):
         """One project."""
     def iter(self, company_id: _CompanyId = None, **filters: Any) -> PageIterator[_IO, Project]:
         """Projects one at a time, fetched lazily with bounded memory (``for`` / ``async for``)."""
+    def __getattr__(self, name: str) -> BoundOperation:
+        """The catalog's other ``projects.*`` operations (``create``, ``update``, ``sync``, ...)."""
 
 # The `self` of a method whose result depends on the client: a sync client's, an async client's.
 _SyncClient: TypeAlias = "BaseClient[_Sync]"
@@ -448,7 +463,7 @@ class BaseClient(Generic[_IO]):
     def closed(self) -> bool: ...
 
 @final
-class Client(BaseClient[_Sync]):
+class Client(BaseClient[_Sync], SyncNamespaces):
     """The sync client. Calls block with the GIL released and stay interruptible (Ctrl-C)."""
 
     def __new__(
@@ -481,7 +496,7 @@ class Client(BaseClient[_Sync]):
     def __exit__(self, *args: object) -> Literal[False]: ...
 
 @final
-class AsyncClient(BaseClient[_Async]):
+class AsyncClient(BaseClient[_Async], AsyncNamespaces):
     """The async client: I/O methods return coroutines (nothing is sent before they are
     awaited); works in any event loop, a running one (Jupyter) included."""
 
@@ -588,3 +603,106 @@ def _scrub(text: str, secrets: List[str]) -> str:
 
 def _log_levels_changed(levels: List[int]) -> None:
     """Called by ``procore._logging`` with the new thresholds of procore's loggers."""
+
+# ----- the catalog and the resource namespaces
+
+@final
+class Param:
+    """One documented parameter of an operation."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def location(self) -> Literal["path", "query"]: ...
+    @property
+    def type(self) -> Literal["int", "str", "bool", "date", "datetime", "range", "uuid", "json"]: ...
+    @property
+    def list(self) -> Literal["one", "comma", "brackets"]: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def doc(self) -> str: ...
+    @property
+    def choices(self) -> tuple[str, ...]: ...
+
+@final
+class Operation:
+    """One operation of the catalog; ``operator.attrgetter(op.name)(client)`` calls it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def namespace(self) -> str: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def route(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def params(self) -> tuple[Param, ...]: ...
+    @property
+    def doc(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def body(self) -> Literal["none", "json", "multipart"]: ...
+    @property
+    def paginates(self) -> bool: ...
+    @property
+    def sync(self) -> bool: ...
+    @property
+    def response(self) -> Optional[str]: ...
+    @property
+    def response_list(self) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Catalog:
+    """``procore.catalog``: every REST operation, by name or by route."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Operation]: ...
+    def __getitem__(self, index: int, /) -> Operation: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    @overload
+    def get(self, key: str) -> Optional[Operation]: ...
+    @overload
+    def get(self, key: str, default: _T) -> Union[Operation, _T]: ...
+    def find(self, text: str) -> List[Operation]: ...
+    def namespaces(self) -> List[str]: ...
+
+catalog: Catalog
+
+@final
+class Namespace:
+    """A resource namespace of a client (``client.rfis``)."""
+
+    def __getattr__(self, action: str) -> BoundOperation: ...
+    @property
+    def operations(self) -> List[Operation]: ...
+
+@final
+class BoundOperation:
+    """An operation bound to a client (``client.rfis.list``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    @property
+    def operation(self) -> Operation: ...
+
+@final
+class RecordIterator:
+    """The records of a list operation one at a time (``for`` / ``async for``)."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Dict[str, Any]: ...
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Awaitable[Dict[str, Any]]: ...
+
+def _namespace(client: BaseClient[Any], name: str) -> Namespace: ...
+def _namespace_names() -> List[str]: ...

@@ -20,7 +20,7 @@ use crate::core::{self, defaults, ClientOptions, Secret};
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
     core: Lifecycle,
-    is_async: bool,
+    pub(super) is_async: bool,
 }
 
 impl BaseClient {
@@ -89,7 +89,7 @@ impl BaseClient {
     }
 
     /// The core for I/O; refused once the client is closed.
-    fn core(&self, py: Python<'_>) -> PyResult<Arc<LiveClient>> {
+    pub(super) fn core(&self, py: Python<'_>) -> PyResult<Arc<LiveClient>> {
         self.core
             .open()
             .ok_or_else(|| to_pyerr(py, core::Error::Config("the client is closed".into())))
@@ -685,6 +685,15 @@ impl Companies {
         })
     }
 
+    /// The catalog's other `companies.*` operations.
+    fn __getattr__(
+        &self,
+        py: Python<'_>,
+        name: &str,
+    ) -> PyResult<super::namespaces::BoundOperation> {
+        super::namespaces::handwritten_fallback(&self.client, py, "companies", name)
+    }
+
     /// Companies one at a time, fetched lazily (`for` / `async for`).
     fn iter(&self, py: Python<'_>) -> PyResult<PageIterator> {
         let base = self.client.get();
@@ -789,6 +798,15 @@ impl Projects {
         dispatch(py, base.is_async, async move {
             c.project(id, company).await.map(Project::from)
         })
+    }
+
+    /// The catalog's other `projects.*` operations (`create`, `update`, `sync`, …).
+    fn __getattr__(
+        &self,
+        py: Python<'_>,
+        name: &str,
+    ) -> PyResult<super::namespaces::BoundOperation> {
+        super::namespaces::handwritten_fallback(&self.client, py, "projects", name)
     }
 }
 

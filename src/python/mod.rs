@@ -23,6 +23,7 @@ macro_rules! module {
     }};
 }
 
+mod catalog;
 mod client;
 mod convert;
 mod errors;
@@ -32,6 +33,7 @@ mod logging;
 mod login;
 mod mock;
 mod models;
+mod namespaces;
 mod options;
 mod runtime;
 mod secrets;
@@ -50,10 +52,25 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::Company>()?;
     m.add_class::<models::Project>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    namespaces_register(m)?;
     mock::register(m)?;
     runtime::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(secrets::_scrub, m)?)?;
     logging::register(m)?;
     options::register(m)?;
+    Ok(())
+}
+
+/// The catalog and the resource namespaces.
+fn namespaces_register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<catalog::Catalog>()?;
+    m.add_class::<catalog::Operation>()?;
+    m.add_class::<catalog::Param>()?;
+    m.add_class::<namespaces::Namespace>()?;
+    m.add_class::<namespaces::BoundOperation>()?;
+    m.add_class::<namespaces::RecordIterator>()?;
+    m.add("catalog", catalog::Catalog)?;
+    m.add_function(pyo3::wrap_pyfunction!(namespaces::_namespace, m)?)?;
+    m.add_function(pyo3::wrap_pyfunction!(namespaces::_namespace_names, m)?)?;
     Ok(())
 }

@@ -17,6 +17,7 @@ from typing_extensions import assert_type
 
 import procore
 from procore import AsyncClient, Client, Company, Me, Project, ResultList, Token
+from procore._procore import Operation
 from procore.testing import MockServer
 
 # --- the sync client -----------------------------------------------------------------------------
@@ -58,6 +59,16 @@ def sync_client(client: Client) -> None:
     assert_type(client.put("/rest/v1.0/projects/1", {"name": "y"}), Any)
     assert_type(client.patch("/rest/v1.0/projects/1", json={"name": "z"}), Any)
     assert_type(client.delete("/rest/v1.0/projects/1", params={"x": 1}), Any)
+
+    # The namespaces of the catalog (records are dicts).
+    rfis = client.rfis.list(project_id=1, filters={"status": "open"}, per_page=50)
+    assert_type(rfis, ResultList[Dict[str, Any]])
+    assert_type(client.rfis.get(5, project_id=1), Any)
+    assert_type(client.rfis.iter(project_id=1), Iterator[Dict[str, Any]])
+    assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[Dict[str, Any]])
+    assert_type(client.projects.create({"project": {"name": "x"}}), Any)
+    assert_type(procore.catalog.get("rfis.list"), Optional[Operation])
+    assert_type([p.name for p in procore.catalog.find("rfi")[0].params], List[str])
     assert_type(client.paginate("/rest/v1.0/projects", {"per_page": 300}), ResultList[Dict[str, Any]])
 
     assert_type(client.authorization_url(), str)
@@ -128,6 +139,11 @@ async def async_client(client: AsyncClient) -> None:
     assert_type((await client.me()).id, int)
     assert_type(await client.companies.list(), ResultList[Company])
     assert_type(await client.projects.get(5, company_id=1), Project)
+    rfis = client.rfis.list(project_id=1)
+    assert_type(await assert_type(rfis, Coroutine[object, None, ResultList[Dict[str, Any]]]), ResultList[Dict[str, Any]])
+    assert_type(await client.rfis.list(project_id=1, filters={"id": [1]}), ResultList[Dict[str, Any]])
+    async for rfi in client.rfis.iter(project_id=1):
+        assert_type(rfi, Dict[str, Any])
     assert_type(await client.get("/rest/v1.0/me"), Any)
     assert_type(await client.post("/rest/v1.0/projects", {"name": "x"}), Any)
     assert_type(await client.put("/rest/v1.0/projects/1"), Any)
@@ -246,3 +262,10 @@ async def mistakes(client: Client, aclient: AsyncClient) -> None:
     _wrong: procore.APIError = procore.APITimeoutError("slow")  # type-error: reportAssignmentType assignment
     # Models are compared by value and unhashable (mypy does not check hashability).
     {client.projects.get(1)}  # type-error: reportUnhashable -
+    # Namespaces: a scope id the operation needs, a parameter it does not document, the
+    # wrong type, a method the namespace does not have.
+    client.rfis.list()  # type-error: reportCallIssue call-arg
+    client.rfis.list(project_id=1, colour="red")  # type-error: reportCallIssue call-arg
+    client.rfis.list(project_id=1, per_page="50")  # type-error: reportArgumentType arg-type
+    client.rfis.lst(project_id=1)  # type-error: reportAttributeAccessIssue attr-defined
+    aclient.rfis.list(project_id=1)[0]  # type-error: reportIndexIssue index

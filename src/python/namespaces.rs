@@ -1,0 +1,706 @@
+//! The resource namespaces of both clients (`client.rfis.list(project_id=…)`), over the core's
+//! catalog: one `Namespace` class and one `BoundOperation` class serve every operation, so
+//! nothing is generated per operation in the extension.
+//!
+//! Arguments are checked by `core::catalog::prepare` before anything is sent; the call then
+//! goes through the core client's public `request` / `paginate` / `pages`, and `dispatch`
+//! makes it blocking or awaitable. Records become Python objects in one place,
+//! [`convert`].
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyAttributeError, PyStopAsyncIteration, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::IntoPyObjectExt;
+use reqwest::Method;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::catalog::Operation as PyOperation;
+use super::client::BaseClient;
+use super::convert::params_arg;
+use super::errors::{config_error, to_pyerr};
+use super::lifecycle::LiveClient;
+use super::models::{raw_to_py, Json, Records};
+use super::runtime::{awaitable, block_on, dispatch, IntoPyErrLater};
+use crate::core::catalog::{self, Operation};
+use crate::core::{self, Error};
+
+/// Items of a sync action sent in one request (Procore's limit).
+pub const SYNC_BATCH: usize = 1000;
+/// Pages read at most from a list wrapped in a key (a bound, not an expectation).
+const MAX_WRAPPED_PAGES: u64 = 100_000;
+
+// ----- records ---------------------------------------------------------------------------------
+
+/// What an operation answered, before it becomes Python objects.
+pub enum Payload {
+    /// Every record of a list operation.
+    Records(Vec<Box<RawValue>>),
+    /// One record of a list operation, when iterating.
+    Record(Box<RawValue>),
+    /// The decoded answer of any other operation (`None`: an empty body).
+    Answer(Option<Value>),
+}
+
+/// THE one place where an operation's records become Python objects. `op.response()` is the
+/// response type's name in `spec/responses.json` (`op.response_list`: a list of them); typed
+/// model classes plug in here. Today: a `ResultList` of dicts, a dict, or the decoded JSON.
+pub fn convert<'py>(
+    py: Python<'py>,
+    op: &'static Operation,
+    payload: Payload,
+) -> PyResult<Bound<'py, PyAny>> {
+    let _ = (op.response(), op.response_list);
+    match payload {
+        Payload::Records(records) => Records::Json(records).into_pyobject(py),
+        Payload::Record(raw) => raw_to_py(py, &raw),
+        Payload::Answer(value) => Json(value).into_pyobject(py),
+    }
+}
+
+/// A payload on its way to Python (through `dispatch`).
+pub struct Converted(&'static Operation, Payload);
+
+impl<'py> IntoPyObject<'py> for Converted {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert(py, self.0, self.1)
+    }
+}
+
+// ----- Python values to JSON ---------------------------------------------------------------------
+
+/// A keyword argument as JSON: `date`/`datetime` become ISO 8601 text, tuples lists.
+fn to_value(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
+    let py = obj.py();
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(obj.is_truthy()?));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        return Err(config_error(
+            py,
+            format!("{what}: {} does not fit in 64 bits", obj.repr()?),
+        ));
+    }
+    if obj.is_instance_of::<PyFloat>() {
+        let f: f64 = obj.extract()?;
+        return serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .ok_or_else(|| config_error(py, format!("{what}: {f} is not a finite number")));
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Ok(Value::String(obj.extract()?));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let key: String = k
+                .extract()
+                .map_err(|_| config_error(py, format!("{what}: keys must be strings")))?;
+            let value = to_value(&v, &format!("{what}[{key:?}]"))?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for item in obj.try_iter()? {
+            items.push(to_value(&item?, what)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    if obj.hasattr("isoformat")? {
+        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+    }
+    if let Ok(items) = obj.try_iter() {
+        if !obj.is_instance_of::<pyo3::types::PyBytes>() {
+            let mut out = Vec::new();
+            for item in items {
+                out.push(to_value(&item?, what)?);
+            }
+            return Ok(Value::Array(out));
+        }
+    }
+    Err(config_error(
+        py,
+        format!(
+            "{what}: a {} is not a parameter value (str, int, float, bool, date, datetime, list or dict)",
+            obj.get_type().name()?
+        ),
+    ))
+}
+
+// ----- namespaces ----------------------------------------------------------------------------------
+
+/// `client.rfis`: the operations of one resource. Its methods are the catalog's
+/// (`list`, `iter`, `get`, `create`, `update`, `delete`, `sync`, and version-suffixed ones).
+#[pyclass(frozen, module = "procore._procore")]
+pub struct Namespace {
+    client: Py<BaseClient>,
+    name: &'static str,
+    ops: &'static [Operation],
+}
+
+impl Namespace {
+    pub fn new(client: Py<BaseClient>, name: &str) -> Option<Namespace> {
+        let ops = catalog::namespace(name)?;
+        Some(Namespace {
+            client,
+            name: ops[0].namespace(),
+            ops,
+        })
+    }
+
+    /// The bound operation of a method name (`iter…` is the lazy twin of `list…`).
+    pub fn method(&self, py: Python<'_>, action: &str) -> Option<BoundOperation> {
+        let (lookup, iter) = match action.strip_prefix("iter") {
+            Some(rest) => (format!("list{rest}"), true),
+            None => (action.to_string(), false),
+        };
+        let op = self.ops.iter().find(|o| o.action() == lookup)?;
+        if iter && !op.paginates {
+            return None;
+        }
+        Some(BoundOperation {
+            client: self.client.clone_ref(py),
+            op,
+            iter,
+        })
+    }
+
+    fn actions(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for op in self.ops {
+            out.push(op.action().to_string());
+            if op.paginates && op.action().starts_with("list") {
+                out.push(format!("iter{}", &op.action()[4..]));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+#[pymethods]
+impl Namespace {
+    fn __getattr__(&self, py: Python<'_>, action: &str) -> PyResult<BoundOperation> {
+        self.method(py, action).ok_or_else(|| {
+            let actions = self.actions();
+            let near = catalog::nearest(action, actions.iter().map(String::as_str));
+            PyAttributeError::new_err(format!(
+                "namespace {:?} has no method {action:?}{}",
+                self.name,
+                if near.is_empty() {
+                    format!(" (it has: {})", actions.join(", "))
+                } else {
+                    format!("; did you mean {}?", near.join(", "))
+                }
+            ))
+        })
+    }
+
+    fn __dir__(&self) -> Vec<String> {
+        self.actions()
+    }
+
+    /// The catalog's operations of this namespace.
+    #[getter]
+    fn operations(&self) -> Vec<PyOperation> {
+        self.ops.iter().map(|op| PyOperation { op }).collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<namespace {} ({} operations)>", self.name, self.ops.len())
+    }
+}
+
+/// The namespace of `name` on a client, or AttributeError.
+pub fn namespace_of(client: &Bound<'_, BaseClient>, name: &str) -> PyResult<Namespace> {
+    Namespace::new(client.clone().unbind(), name)
+        .ok_or_else(|| PyAttributeError::new_err(format!("no namespace {name:?}")))
+}
+
+/// A method of a hand-written namespace (`projects`, `companies`) that the catalog has and the
+/// class does not (`client.projects.create(…)`).
+pub fn handwritten_fallback(
+    client: &Py<BaseClient>,
+    py: Python<'_>,
+    namespace: &str,
+    action: &str,
+) -> PyResult<BoundOperation> {
+    let ns = Namespace::new(client.clone_ref(py), namespace)
+        .ok_or_else(|| PyAttributeError::new_err(action.to_string()))?;
+    ns.__getattr__(py, action)
+}
+
+/// `_procore._namespace(client, name)`: what the client's `name` property returns.
+#[pyfunction]
+pub fn _namespace(client: &Bound<'_, BaseClient>, name: &str) -> PyResult<Namespace> {
+    namespace_of(client, name)
+}
+
+/// `_procore._namespace_names()`: every generated namespace, sorted.
+#[pyfunction]
+pub fn _namespace_names() -> Vec<&'static str> {
+    catalog::namespaces().collect()
+}
+
+// ----- calls -------------------------------------------------------------------------------------
+
+/// One operation bound to a client: `client.rfis.list` (calling it sends the request).
+#[pyclass(frozen, module = "procore._procore")]
+pub struct BoundOperation {
+    client: Py<BaseClient>,
+    op: &'static Operation,
+    /// The lazy twin of a list operation (`iter`).
+    iter: bool,
+}
+
+impl BoundOperation {
+    /// The checked request and the client to send it with.
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Arc<LiveClient>, catalog::Prepared, Option<Value>)> {
+        let op = self.op;
+        let base = self.client.get();
+        let c = base.core(py)?;
+        let mut named = Map::new();
+        let mut verbatim = Vec::new();
+        let mut body: Option<Value> = None;
+        let mut updates: Option<Value> = None;
+        // Positional: the trailing id, then the body (the updates of a sync action).
+        let id = op.id_param();
+        let mut slots: Vec<&str> = Vec::new();
+        if let Some(p) = id {
+            slots.push(p.name());
+        }
+        slots.push(if op.sync { "updates" } else { "body" });
+        if args.len() > slots.len() {
+            return Err(PyTypeError::new_err(format!(
+                "{}() takes at most {} positional argument{} ({}), {} given",
+                op.name(),
+                slots.len(),
+                if slots.len() == 1 { "" } else { "s" },
+                slots.join(", "),
+                args.len()
+            )));
+        }
+        let mut given: Vec<(String, Bound<'_, PyAny>)> = args
+            .iter()
+            .zip(slots.iter())
+            .map(|(v, k)| (k.to_string(), v))
+            .collect();
+        if let Some(kw) = kwargs {
+            for (k, v) in kw.iter() {
+                let key: String = k.extract()?;
+                if given.iter().any(|(g, _)| *g == key) {
+                    return Err(PyTypeError::new_err(format!(
+                        "{}() got multiple values for argument {key:?}",
+                        op.name()
+                    )));
+                }
+                given.push((key, v));
+            }
+        }
+        for (key, v) in given {
+            match key.as_str() {
+                "params" => verbatim = params_arg(py, Some(&v))?,
+                "body" => body = Some(to_value(&v, "body")?).filter(|b| !b.is_null()),
+                "updates" if op.sync => updates = Some(to_value(&v, "updates")?),
+                _ => {
+                    let value = to_value(&v, &key)?;
+                    named.insert(key, value);
+                }
+            }
+        }
+        if op.sync {
+            match &updates {
+                Some(Value::Array(_)) => {}
+                Some(other) => {
+                    return Err(config_error(
+                        py,
+                        format!(
+                            "{}(): updates must be a list of records, not {other}",
+                            op.name()
+                        ),
+                    ))
+                }
+                None => {
+                    return Err(config_error(
+                        py,
+                        format!("{}(): missing the updates (a list of records)", op.name()),
+                    ))
+                }
+            }
+        }
+        let prepared = catalog::prepare(
+            op,
+            catalog::Args {
+                named,
+                verbatim,
+                body,
+                default_company: c.config().company_id,
+            },
+        )
+        .map_err(|e| to_pyerr(py, e))?;
+        // Path problems are reported before anything is scheduled.
+        c.api_url(&prepared.path).map_err(|e| to_pyerr(py, e))?;
+        Ok((c, prepared, updates))
+    }
+}
+
+#[pymethods]
+impl BoundOperation {
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let op = self.op;
+        let is_async = self.client.get().is_async;
+        let (c, req, updates) = self.prepare(py, args, kwargs)?;
+        if self.iter {
+            return Ok(RecordIterator::new(c, op, req, is_async)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind());
+        }
+        if op.sync {
+            let items = match updates {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
+            return dispatch(py, is_async, async move {
+                sync_batches(&c, op, req, items)
+                    .await
+                    .map(|v| Json(Some(v)))
+            });
+        }
+        let method = Method::from_bytes(op.method().as_bytes())
+            .map_err(|e| config_error(py, format!("{}: {e}", op.name())))?;
+        if op.paginates && method == Method::GET {
+            return dispatch(py, is_async, async move {
+                let records = match op.list_key() {
+                    Some(key) if key != "data" => wrapped_pages(&c, &req, key).await?,
+                    _ => c.paginate(&req.path, &req.query, req.company_id).await?,
+                };
+                Ok(Converted(op, Payload::Records(records)))
+            });
+        }
+        dispatch(py, is_async, async move {
+            c.request(
+                method,
+                &req.path,
+                &req.query,
+                req.body.as_ref(),
+                req.company_id,
+            )
+            .await
+            .map(|v| Converted(op, Payload::Answer(v)))
+        })
+    }
+
+    /// The catalog's operation.
+    #[getter]
+    fn operation(&self) -> PyOperation {
+        PyOperation { op: self.op }
+    }
+
+    #[getter]
+    fn __doc__(&self) -> String {
+        format!("{}: {}", self.op.route(), self.op.summary())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<operation {}{} ({})>",
+            self.op.namespace(),
+            if self.iter {
+                format!(".iter{}", &self.op.action()[4..])
+            } else {
+                format!(".{}", self.op.action())
+            },
+            self.op.route()
+        )
+    }
+}
+
+/// A v1 list wrapped in a key (`{"requested_changes": [...]}`): page by page until a short one.
+async fn wrapped_pages(
+    c: &core::Client,
+    req: &catalog::Prepared,
+    key: &str,
+) -> core::Result<Vec<Box<RawValue>>> {
+    let per_page: u64 = req
+        .query
+        .iter()
+        .find(|(k, _)| k == "per_page")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(100);
+    let mut base: Vec<(String, String)> = req
+        .query
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "per_page")
+        .cloned()
+        .collect();
+    base.push(("per_page".into(), per_page.to_string()));
+    let mut out = Vec::new();
+    for page in 1..=MAX_WRAPPED_PAGES {
+        let mut q = base.clone();
+        q.push(("page".into(), page.to_string()));
+        let answer = c
+            .request(Method::GET, &req.path, &q, None, req.company_id)
+            .await?;
+        let items = match answer {
+            None => Vec::new(),
+            Some(Value::Array(items)) => items,
+            Some(Value::Object(mut m)) => match m.remove(key) {
+                Some(Value::Array(items)) => items,
+                Some(Value::Null) | None => Vec::new(),
+                Some(_) => {
+                    return Err(Error::Decode(format!(
+                        "expected a list under {key:?} in the answer"
+                    )))
+                }
+            },
+            Some(_) => {
+                return Err(Error::Decode(format!(
+                    "expected {{{key:?}: [...]}} in the answer"
+                )))
+            }
+        };
+        let n = items.len() as u64;
+        for item in items {
+            let text = serde_json::to_string(&item).map_err(|e| Error::Decode(e.to_string()))?;
+            out.push(RawValue::from_string(text).map_err(|e| Error::Decode(e.to_string()))?);
+        }
+        if n < per_page {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// A sync action over any number of items: batches of at most 1,000 sent concurrently (within
+/// the client's concurrency limit); the `entities` and `errors` of every batch merged in
+/// order. A batch that fails as a whole adds one error naming the batch and its items' range,
+/// and the others are kept.
+async fn sync_batches(
+    c: &core::Client,
+    op: &'static Operation,
+    req: catalog::Prepared,
+    items: Vec<Value>,
+) -> core::Result<Value> {
+    let method = Method::from_bytes(op.method().as_bytes())
+        .map_err(|e| Error::Config(format!("{}: {e}", op.name())))?;
+    let extra = match &req.body {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let batches: Vec<Vec<Value>> = items.chunks(SYNC_BATCH).map(<[Value]>::to_vec).collect();
+    let sends = batches.into_iter().enumerate().map(|(i, batch)| {
+        let mut body = extra.clone();
+        let count = batch.len();
+        body.insert("updates".into(), Value::Array(batch));
+        let (method, req) = (method.clone(), &req);
+        async move {
+            let out = c
+                .request(
+                    method,
+                    &req.path,
+                    &req.query,
+                    Some(&Value::Object(body)),
+                    req.company_id,
+                )
+                .await;
+            (i, count, out)
+        }
+    });
+    let results = futures::future::join_all(sends).await;
+    let mut entities = Vec::new();
+    let mut errors = Vec::new();
+    let mut failed = 0usize;
+    for (i, count, out) in results {
+        match out {
+            Ok(Some(Value::Object(mut m))) => {
+                if let Some(Value::Array(e)) = m.remove("entities") {
+                    entities.extend(e);
+                }
+                if let Some(Value::Array(e)) = m.remove("errors") {
+                    errors.extend(e);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                failed += 1;
+                let mut err = Map::new();
+                err.insert("batch".into(), Value::from(i));
+                err.insert(
+                    "items".into(),
+                    Value::from(vec![i * SYNC_BATCH, i * SYNC_BATCH + count]),
+                );
+                err.insert("error".into(), Value::from(e.to_string()));
+                if let Error::Api(api) = &e {
+                    err.insert("status_code".into(), Value::from(api.status));
+                }
+                errors.push(Value::Object(err));
+            }
+        }
+    }
+    let mut out = Map::new();
+    out.insert("entities".into(), Value::Array(entities));
+    out.insert("errors".into(), Value::Array(errors));
+    out.insert("failed_batches".into(), Value::from(failed));
+    Ok(Value::Object(out))
+}
+
+// ----- lazy iteration ----------------------------------------------------------------------------
+
+struct IterState {
+    client: Arc<LiveClient>,
+    req: catalog::Prepared,
+    stream: Option<core::PageStream>,
+    buffer: VecDeque<Box<RawValue>>,
+    done: bool,
+}
+
+impl IterState {
+    async fn next(&mut self) -> core::Result<Option<Box<RawValue>>> {
+        loop {
+            if let Some(v) = self.buffer.pop_front() {
+                return Ok(Some(v));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            if self.stream.is_none() {
+                let r = &self.req;
+                self.stream = Some(self.client.pages(&r.path, &r.query, r.company_id)?);
+            }
+            let stream = self.stream.as_mut().expect("just set");
+            match stream.next_page().await {
+                Some(Ok(page)) => self.buffer.extend(page),
+                Some(Err(e)) => {
+                    self.done = true;
+                    self.stream = None;
+                    return Err(e);
+                }
+                None => {
+                    self.done = true;
+                    self.stream = None;
+                }
+            }
+        }
+    }
+}
+
+enum IterEnd {
+    Done,
+    Failed(core::Error),
+}
+
+impl IntoPyErrLater for IterEnd {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            IterEnd::Done => PyStopAsyncIteration::new_err(()),
+            IterEnd::Failed(e) => to_pyerr(py, e),
+        }
+    }
+}
+
+/// The records of a list operation one at a time, pages fetched ahead (`for` on a `Client`,
+/// `async for` on an `AsyncClient`).
+#[pyclass(frozen, module = "procore._procore")]
+pub struct RecordIterator {
+    op: &'static Operation,
+    state: Arc<tokio::sync::Mutex<IterState>>,
+    is_async: bool,
+}
+
+impl RecordIterator {
+    fn new(
+        client: Arc<LiveClient>,
+        op: &'static Operation,
+        req: catalog::Prepared,
+        is_async: bool,
+    ) -> Self {
+        RecordIterator {
+            op,
+            state: Arc::new(tokio::sync::Mutex::new(IterState {
+                client,
+                req,
+                stream: None,
+                buffer: VecDeque::new(),
+                done: false,
+            })),
+            is_async,
+        }
+    }
+}
+
+#[pymethods]
+impl RecordIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        if slf.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to an AsyncClient: use `async for`",
+            ));
+        }
+        Ok(slf)
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        if self.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to an AsyncClient: use `async for`",
+            ));
+        }
+        let state = self.state.clone();
+        let item = block_on(py, async move { state.lock().await.next().await })?
+            .map_err(|e| to_pyerr(py, e))?;
+        item.map(|raw| Converted(self.op, Payload::Record(raw)).into_py_any(py))
+            .transpose()
+    }
+
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyResult<PyRef<'_, Self>> {
+        if !slf.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to a sync Client: use `for`",
+            ));
+        }
+        Ok(slf)
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if !self.is_async {
+            return Err(PyTypeError::new_err(
+                "this iterator belongs to a sync Client: use `for`",
+            ));
+        }
+        let (state, op) = (self.state.clone(), self.op);
+        awaitable(py, async move {
+            match state.lock().await.next().await {
+                Ok(Some(raw)) => Ok(Converted(op, Payload::Record(raw))),
+                Ok(None) => Err(IterEnd::Done),
+                Err(e) => Err(IterEnd::Failed(e)),
+            }
+        })
+    }
+}
