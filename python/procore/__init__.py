@@ -37,6 +37,7 @@ from ._procore import (
     __version__,
 )
 from ._results import ResultList
+from . import models
 
 __all__ = [
     "APIConnectionError",

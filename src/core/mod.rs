@@ -1,6 +1,7 @@
 //! The pure Rust core: no pyo3 here. Every API call is written once, as an `async fn` on
 //! [`Client`]; the Python layer wraps it for both the sync and the async client.
 
+pub mod catalog;
 mod client;
 mod config;
 mod error;
@@ -10,6 +11,7 @@ mod oauth;
 mod pagination;
 mod params;
 mod paths;
+pub mod records;
 mod retry;
 mod secret;
 mod store;

@@ -18,7 +18,7 @@ use crate::core::{self, ClientOptions, Secret};
 #[pyclass(frozen, subclass, module = "procore._procore")]
 pub struct BaseClient {
     core: RwLock<Option<core::Client>>,
-    is_async: bool,
+    pub(super) is_async: bool,
 }
 
 impl BaseClient {
@@ -84,7 +84,7 @@ impl BaseClient {
         })
     }
 
-    fn core(&self, py: Python<'_>) -> PyResult<core::Client> {
+    pub(super) fn core(&self, py: Python<'_>) -> PyResult<core::Client> {
         match &*self.core.read().unwrap_or_else(|p| p.into_inner()) {
             Some(c) => Ok(c.clone()),
             None => Err(to_pyerr(

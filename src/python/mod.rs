@@ -8,6 +8,7 @@ mod iter;
 mod logging;
 mod mock;
 mod models;
+mod records;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -25,6 +26,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::Project>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     mock::register(m)?;
+    records::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_complete_future, m)?)?;
     m.add_function(pyo3::wrap_pyfunction!(runtime::_drain_deliveries, m)?)?;
     m.py()
