@@ -12,7 +12,7 @@ BUILD_STAMP := target/.procore-build-$(PROFILE)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: build test test-rust test-python lint first-call clean
+.PHONY: build test test-rust test-python lint first-call clean generate check-generated
 
 ## build: install the package in editable mode with its test extras (Rust extension built once)
 build: $(BUILD_STAMP)
@@ -33,8 +33,16 @@ test-rust:
 test-python: build
 	$(PYTHON) -m pytest
 
+## generate: regenerate the typed-record tables, the mock's routes and the model stubs from spec/
+generate:
+	$(PYTHON) scripts/gen_types.py
+
+## check-generated: fail when regenerating would change a committed generated file
+check-generated:
+	$(PYTHON) scripts/gen_types.py --check
+
 ## lint: formatting and clippy, without and with the python feature
-lint:
+lint: check-generated
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	PYO3_PYTHON=$$(command -v $(PYTHON)) cargo clippy --all-targets --features python -- -D warnings

@@ -126,7 +126,15 @@ def postman_operations(collection: Dict[str, Any]) -> List[Dict[str, Any]]:
                 continue
             req = item["request"]
             segments = req["url"]["path"]
-            path = "/" + "/".join(re.sub(r":([A-Za-z_][A-Za-z0-9_]*)", r"{\1}", s) for s in segments)
+            # `:id` is a path variable; `{{id}}` (a Postman variable, in `{{id}}.pdf`) too.
+            path = "/" + "/".join(
+                re.sub(
+                    r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}|:([A-Za-z_][A-Za-z0-9_]*)",
+                    lambda m: "{" + (m.group(1) or m.group(2)) + "}",
+                    s,
+                )
+                for s in segments
+            )
             variables = {v["key"]: v for v in req["url"].get("variable") or []}
             params = []
             for name in re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", path):
@@ -676,11 +684,16 @@ def gen_stubs(spec: Spec, classes: Dict[str, str]) -> str:
         "import datetime as _dt",
         "from typing import Any, ClassVar, Dict, List, Optional",
         "",
-        "from typing_extensions import Self",
+        "from typing_extensions import Self, disjoint_base",
         "",
+        '__all__ = ["Record"]',
+        "",
+        "@disjoint_base",
         "class Record:",
         '    """What every model has: ``record["field"]``, ``to_dict()``, ``==`` by content."""',
         "",
+        "    #: The type's name in Procore's OpenAPI document.",
+        "    __procore_type__: ClassVar[str]",
         "    def __new__(cls, data: Dict[str, Any]) -> Self:",
         '        """Builds the record from a dict (as ``to_dict()`` returns it)."""',
         "    def to_dict(self) -> Dict[str, Any]:",

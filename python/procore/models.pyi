@@ -10,11 +10,16 @@ sent."""
 import datetime as _dt
 from typing import Any, ClassVar, Dict, List, Optional
 
-from typing_extensions import Self
+from typing_extensions import Self, disjoint_base
 
+__all__ = ["Record"]
+
+@disjoint_base
 class Record:
     """What every model has: ``record["field"]``, ``to_dict()``, ``==`` by content."""
 
+    #: The type's name in Procore's OpenAPI document.
+    __procore_type__: ClassVar[str]
     def __new__(cls, data: Dict[str, Any]) -> Self:
         """Builds the record from a dict (as ``to_dict()`` returns it)."""
     def to_dict(self) -> Dict[str, Any]:

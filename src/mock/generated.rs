@@ -872,6 +872,20 @@ fn validate(
                 let id = check_project(st, value, scope.company_id)?;
                 scope.project_id = Some(id);
             }
+            _ if p
+                .parent
+                .is_some_and(|r| ROUTES[r as usize].path() == "/rest/v1.0/projects") =>
+            {
+                check_project(st, value, scope.company_id)?;
+            }
+            _ if p
+                .parent
+                .is_some_and(|r| ROUTES[r as usize].path() == "/rest/v1.0/companies") =>
+            {
+                if parse_id(value).is_none_or(|id| st.data().company_index(id).is_none()) {
+                    return Err(not_found("Company", value));
+                }
+            }
             _ => {
                 if let Some(parent) = p.parent {
                     // The path before this parameter is the parent list's concrete path.
@@ -1086,7 +1100,10 @@ fn one(
     let route = &ROUTES[m.route as usize];
     let path = parts.uri.path();
     if let (Some(p), Some(value)) = (route.params().last(), m.values.last()) {
-        if let Some(parent) = p.parent {
+        // Projects and companies are the mock's own (checked in `validate`), not records of
+        // a generated list.
+        let own = matches!(p.name(), "project_id" | "company_id");
+        if let Some(parent) = p.parent.filter(|_| !own) {
             let tail_is_param = route.path().ends_with('}')
                 && route.path().split('/').count()
                     == ROUTES[parent as usize].path().split('/').count() + 1;
@@ -1834,6 +1851,13 @@ pub(crate) fn example_path(st: &State, template: &str) -> Option<String> {
             "company_id" => company.to_string(),
             "project_id" => project.to_string(),
             _ => match (p.parent, p.kind) {
+                // The hand-written lists' records: projects and companies.
+                (Some(parent), _) if ROUTES[parent as usize].path() == "/rest/v1.0/projects" => {
+                    project.to_string()
+                }
+                (Some(parent), _) if ROUTES[parent as usize].path() == "/rest/v1.0/companies" => {
+                    company.to_string()
+                }
                 (Some(parent), _) => id_base(parent).to_string(),
                 (None, ParamKind::Uuid) => "123e4567-e89b-12d3-a456-426614174000".into(),
                 (None, _) => "1".into(),
