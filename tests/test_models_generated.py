@@ -3,6 +3,7 @@ routes: every GET operation of the catalog answers with records of its response 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import http.client
 import json
@@ -16,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 import procore
-from helpers import login, new_server
+from helpers import alogin, login, new_server
 from procore import models
 from procore._procore import _decode_records
 
@@ -315,3 +316,25 @@ def gen_types_class(source: str) -> str:
     if not _CLASSES:
         _CLASSES.update(gen_types.Spec().class_names())
     return _CLASSES[source]
+
+
+def test_a_typed_pull_through_the_entry_point_sync_and_async():
+    from procore._procore import _paginate_typed
+
+    with new_server(records_per_list=130) as server:
+        path = server.example_path(RFIS)
+        with server.client(company_id=server.company_id) as client:
+            login(client, server)
+            rfis = _paginate_typed(client, "Rfi", path, {"per_page": 50})
+            assert isinstance(rfis, procore.ResultList) and len(rfis) == 130
+            assert all(type(r) is models.Rfi for r in rfis)
+            assert len({r.id for r in rfis}) == 130
+            plain = _paginate_typed(client, "NoSuchType", path, {"per_page": 50})
+            assert plain == [r.to_dict() for r in rfis]
+
+        async def pull() -> Any:
+            async with server.async_client(company_id=server.company_id) as aclient:
+                await alogin(aclient, server)
+                return await _paginate_typed(aclient, "Rfi", path, {"per_page": 50})
+
+        assert asyncio.run(pull()) == rfis
