@@ -36,7 +36,8 @@ test-python: build unasync-check
 ## generate: run every generator (scripts/gen_*.py); each writes its outputs from spec/
 GENERATORS := $(sort $(wildcard scripts/gen_*.py))
 # What the generators write (committed; `check-generated` fails when it differs).
-GENERATED := src/core/catalog/operations.rs python/procore/_namespaces.pyi docs/api.md
+GENERATED := src/core/catalog/operations.rs python/procore/_namespaces.pyi docs/api.md \
+	src/core/catalog/types.rs src/mock/routes.rs python/procore/models.pyi
 
 generate:
 	@set -e; for g in $(GENERATORS); do echo "+ $(PYTHON) $$g"; $(PYTHON) $$g; done

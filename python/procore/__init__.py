@@ -39,6 +39,7 @@ from ._procore import (
 )
 from ._results import ResultList
 from . import _namespaces  # noqa: E402,F401  (the namespaces of Client and AsyncClient)
+from . import models
 
 __all__ = [
     "APIConnectionError",

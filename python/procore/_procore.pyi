@@ -36,6 +36,7 @@ from typing_extensions import Self, TypeAlias, disjoint_base
 
 from ._namespaces import AsyncNamespaces, SyncNamespaces
 from ._results import ResultList
+from .models import Record as Record
 
 __all__ = [
     "BaseClient",
@@ -54,6 +55,12 @@ __all__ = [
     "environment_name",
     "MockServer",
     "_close_exit_gate",
+    "Record",
+    "Field",
+    "_model_class",
+    "_model_names",
+    "_decode_records",
+    "_paginate_typed",
     "_complete_future",
     "_scrub",
     "_log_levels_changed",
@@ -586,10 +593,41 @@ class MockServer:
         company_id: Optional[int] = None,
         companies: bool = False,
     ) -> None: ...
+    def set_records(self, count: int, route: Optional[str] = None) -> None: ...
+    def example_path(self, route: str) -> str: ...
     def stats(self) -> Dict[str, Any]: ...
     def requests(self) -> List[Dict[str, Any]]: ...
     def reset_stats(self) -> None: ...
     def close(self) -> None: ...
+
+@final
+class Field:
+    """A declared field of a model class (``procore.models.Rfi.subject``): reading it on a
+    record converts the field by its declared kind."""
+
+    @property
+    def name(self) -> str:
+        """The field's JSON name."""
+    @property
+    def kind(self) -> str:
+        """The declared kind: ``int``, ``str``, ``datetime``, ``list[RfiQuestion]``, ..."""
+    def __get__(self, obj: Any, owner: Any = None, /) -> Any: ...
+    def __set__(self, obj: Any, value: Any, /) -> None: ...
+    def __delete__(self, obj: Any, /) -> None: ...
+
+def _model_class(name: str) -> type[Record]:
+    """``procore.models.<name>``: the model class with this class name (``KeyError`` if none)."""
+
+def _model_names() -> List[str]:
+    """Every model class name, sorted."""
+
+def _decode_records(type_name: str, text: str) -> Any:
+    """JSON text (a record or a list of them) as records of ``type_name``."""
+
+def _paginate_typed(
+    client: BaseClient[Any], type_name: str, path: str, params: _Params = None, *, company_id: _CompanyId = None
+) -> Any:
+    """Every record of a list endpoint as records of ``type_name``."""
 
 def _complete_future(fut: Any, ok: bool, value: Any) -> None:
     """Runs on the event loop's thread: completes an asyncio future unless it was cancelled."""

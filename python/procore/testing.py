@@ -125,6 +125,13 @@ class MockServer:
 
     ``client_id`` and ``client_secret`` are random throwaway credentials unless given.
     Company ids are 64-bit (above 2**32); ``company_id`` is the first one.
+
+    Besides ``/me``, companies and projects, it answers every GET operation of the catalog
+    with records shaped by the operation's response type (deterministic: the same request
+    gets the same answer), paginated and filtered (``filters[id]``, ``filters[updated_at]``
+    ranges, ``filters[include_deleted]``), and the writes of the collections they list.
+    ``records_per_list`` sets the number of records of every such list (by default each
+    route has its own, 25 to 250; see ``set_records``).
     """
 
     def __init__(
@@ -138,6 +145,7 @@ class MockServer:
         max_per_page: int = 300,
         client_id: Optional[str] = None,
         client_secret: Optional[str] = None,
+        records_per_list: Optional[int] = None,
     ) -> None:
         for name, value, least in (
             ("companies", companies, 1),
@@ -146,6 +154,7 @@ class MockServer:
             ("code_lifetime", code_lifetime, 0),
             ("default_per_page", default_per_page, 1),
             ("max_per_page", max_per_page, 1),
+            ("records_per_list", 0 if records_per_list is None else records_per_list, 0),
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
                 raise ValueError(f"{name} must be an integer >= {least}")
@@ -159,6 +168,8 @@ class MockServer:
             default_per_page=default_per_page,
             max_per_page=max_per_page,
         )
+        if records_per_list is not None:
+            server.set_records(records_per_list)
         tmpdir = tempfile.mkdtemp(prefix="procore-mock-")
         self._finalizer = weakref.finalize(self, _cleanup, server, tmpdir)
         ca_cert = os.path.join(tmpdir, "ca.pem")
@@ -371,6 +382,21 @@ class MockServer:
             company_id=company_id,
             companies=companies,
         )
+
+    def set_records(self, count: int, route: Optional[str] = None) -> None:
+        """Give every list of the catalog route ``route`` (a path template such as
+        ``"/rest/v1.0/projects/{project_id}/rfis"``) ``count`` records; every catalog list
+        route when ``route`` is None. By default each route has its own count, 25 to 250
+        (``ValueError`` for a route that is not a catalog list)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError("count must be an integer >= 0")
+        self._server.set_records(count, route)
+
+    def example_path(self, route: str) -> str:
+        """A concrete path of the catalog GET route ``route`` (a path template) that this mock
+        answers: the first company, its first project and the first record of every list a
+        parameter names (``ValueError`` for a route that is not in the catalog)."""
+        return self._server.example_path(route)
 
     # ----- what the mock saw -----
 

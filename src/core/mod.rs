@@ -23,6 +23,7 @@ mod pacer;
 mod pagination;
 mod params;
 mod paths;
+pub mod records;
 mod renewal;
 mod retry;
 mod secret;

@@ -106,11 +106,17 @@ pub(crate) fn fault_response(
 
 pub(crate) async fn handle(st: &State, parts: &Parts, body: &[u8]) -> Response<Body> {
     let token = bearer(parts);
-    let Some(route) = route(&parts.method, parts.uri.path()) else {
+    let route = route(&parts.method, parts.uri.path());
+    // What the hand-written routes do not serve, the catalog's generated routes may.
+    let generated = match route {
+        Some(_) => None,
+        None => super::generated::match_request(&parts.method, parts.uri.path()),
+    };
+    if route.is_none() && generated.is_none() {
         let mut resp = unexpected(&parts.method, parts.uri.path());
         decorate(&mut resp, &st.rate(token, false));
         return resp;
-    };
+    }
     let check = st.auth().check_access(token);
     let user = match check {
         AccessCheck::Valid { user } => user,
@@ -137,7 +143,12 @@ pub(crate) async fn handle(st: &State, parts: &Parts, body: &[u8]) -> Response<B
         return resp;
     }
     let q = query_pairs(parts.uri.query());
-    let mut resp = match dispatch(st, parts, body, &q, route, user).await {
+    let answer = match (route, generated) {
+        (Some(route), _) => dispatch(st, parts, body, &q, route, user).await,
+        (None, Some(m)) => Ok(super::generated::answer(st, parts, body, &q, &m)),
+        (None, None) => Ok(unexpected(&parts.method, parts.uri.path())),
+    };
+    let mut resp = match answer {
         Ok(r) => r,
         Err(r) => *r,
     };

@@ -20,10 +20,14 @@
 
 mod api;
 mod data;
+mod generated;
 mod live;
 mod login;
 mod state;
 mod tls;
+// Generated: formatted by its generator, not by rustfmt.
+#[rustfmt::skip]
+mod routes;
 mod util;
 
 pub use state::{HostKind, MockStats, RecordedRequest, TokenRequestCounts};
@@ -399,6 +403,22 @@ impl MockServer {
             touch,
         });
         Ok(())
+    }
+
+    /// `count` records in every list of the catalog route `route` (a path template such as
+    /// `/rest/v1.0/projects/{project_id}/rfis`), or of every catalog list route when `None`.
+    /// By default each route has its own count, 25 to 250.
+    pub fn set_records(&self, route: Option<&str>, count: usize) -> Result<(), MockError> {
+        self.state
+            .generated
+            .set_records(route, count)
+            .map_err(MockError::InvalidArgument)
+    }
+
+    /// A concrete path of a catalog GET route that this mock answers (the first company,
+    /// its first project, the first record of each parent list), `None` for an unknown one.
+    pub fn example_path(&self, route: &str) -> Option<String> {
+        generated::example_path(&self.state, route)
     }
 
     pub fn stats(&self) -> MockStats {

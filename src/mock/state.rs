@@ -271,6 +271,8 @@ pub(crate) struct State {
     data: Mutex<Data>,
     control: Mutex<Control>,
     recorder: Mutex<Recorder>,
+    /// The catalog's generated routes: record counts and what the API changed.
+    pub(crate) generated: super::generated::Store,
 }
 
 /// Lock a mutex, recovering from poisoning (a panicking test thread must not wedge the mock).
@@ -297,6 +299,7 @@ impl State {
                 link_only: false,
             }),
             recorder: Mutex::new(Recorder::default()),
+            generated: Default::default(),
             cfg,
         }
     }

@@ -235,6 +235,19 @@ impl PyMockServer {
             .map_err(value_error)
     }
 
+    /// `count` records in every list of the catalog route `route` (every list when None).
+    #[pyo3(signature = (count, route = None))]
+    fn set_records(&self, count: usize, route: Option<&str>) -> PyResult<()> {
+        self.inner.set_records(route, count).map_err(value_error)
+    }
+
+    /// A concrete path of the catalog GET route `route` that this mock answers.
+    fn example_path(&self, route: &str) -> PyResult<String> {
+        self.inner.example_path(route).ok_or_else(|| {
+            PyValueError::new_err(format!("not a GET route of the catalog: {route}"))
+        })
+    }
+
     /// `{"requests", "api_requests", "login_requests", "token_requests": {grant: n},
     /// "status_counts": {"200": n, ...}, "refreshes", "dropped"}`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -35,6 +35,7 @@ mod mock;
 mod models;
 mod namespaces;
 mod options;
+mod records;
 mod runtime;
 mod secrets;
 
@@ -56,6 +57,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mock::register(m)?;
     runtime::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(secrets::_scrub, m)?)?;
+    records::register(m)?;
     logging::register(m)?;
     options::register(m)?;
     Ok(())

@@ -24,6 +24,7 @@ use super::convert::params_arg;
 use super::errors::{config_error, to_pyerr};
 use super::lifecycle::LiveClient;
 use super::models::{raw_to_py, Json, Records};
+use super::records::{Typed, TypedOne};
 use super::runtime::{awaitable, block_on, dispatch, IntoPyErrLater};
 use crate::core::catalog::{self, Operation};
 use crate::core::{self, Error};
@@ -45,19 +46,22 @@ pub enum Payload {
     Answer(Option<Value>),
 }
 
-/// THE one place where an operation's records become Python objects. `op.response()` is the
-/// response type's name in `spec/responses.json` (`op.response_list`: a list of them); typed
-/// model classes plug in here. Today: a `ResultList` of dicts, a dict, or the decoded JSON.
+/// THE one place where an operation's records become Python objects: instances of the model
+/// class of the operation's response type (`op.response()`, its name in
+/// `spec/responses.json`), in a `ResultList` for a list; plain dicts when the operation
+/// declares no type; the decoded JSON for any other answer.
 pub fn convert<'py>(
     py: Python<'py>,
     op: &'static Operation,
     payload: Payload,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let _ = (op.response(), op.response_list);
-    match payload {
-        Payload::Records(records) => Records::Json(records).into_pyobject(py),
-        Payload::Record(raw) => raw_to_py(py, &raw),
-        Payload::Answer(value) => Json(value).into_pyobject(py),
+    let ty = op.response().and_then(crate::core::records::type_by_name);
+    match (payload, ty) {
+        (Payload::Records(raws), Some(ty)) => Typed { ty: Some(ty), raws }.into_pyobject(py),
+        (Payload::Records(records), None) => Records::Json(records).into_pyobject(py),
+        (Payload::Record(raw), Some(ty)) => TypedOne { ty: Some(ty), raw }.into_pyobject(py),
+        (Payload::Record(raw), None) => raw_to_py(py, &raw),
+        (Payload::Answer(value), _) => Json(value).into_pyobject(py),
     }
 }
 
