@@ -240,11 +240,13 @@ def test_generated_list_and_iter_against_the_mock(client, server):
     sent = Sent(server)
     records = _generated(client, "projects").list(company_id=company, per_page=100)
     assert isinstance(records, procore.ResultList)
-    assert records == expected and len(records) > 100
+    # Records are instances of the operation's model class, holding exactly what was sent.
+    assert all(isinstance(r, procore.models.Record) for r in records)
+    assert [r.to_dict() for r in records] == expected and len(records) > 100
     (first,) = [r for r in sent.api("/rest/v1.0/projects")][:1]
     pairs = parse_qsl(first["query"] if isinstance(first["query"], str) else "")
     assert ("company_id", str(company)) in pairs and ("per_page", "100") in pairs
-    assert list(_generated(client, "projects").iter(company_id=company)) == expected
+    assert [r.to_dict() for r in _generated(client, "projects").iter(company_id=company)] == expected
     frame = records.to_pandas()
     assert len(frame) == len(expected)
 
@@ -254,8 +256,8 @@ async def test_generated_list_and_iter_against_the_mock_async(aclient, server):
     company = server.company_id
     expected = await aclient.paginate("/rest/v1.0/projects", {"company_id": company})
     records = await _generated(aclient, "projects").list(company_id=company)
-    assert records == expected
-    seen = [r async for r in _generated(aclient, "projects").iter(company_id=company)]
+    assert [r.to_dict() for r in records] == expected
+    seen = [r.to_dict() async for r in _generated(aclient, "projects").iter(company_id=company)]
     assert seen == expected
     with pytest.raises(TypeError, match="async for"):
         iter(_generated(aclient, "projects").iter(company_id=company))

@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, Coroutine, Dict, Iterator, List, Optional
 from typing_extensions import assert_type
 
 import procore
+from procore import models
 from procore import AsyncClient, Client, Company, Me, Project, ResultList, Token
 from procore._procore import Operation
 from procore.testing import MockServer
@@ -60,12 +61,15 @@ def sync_client(client: Client) -> None:
     assert_type(client.patch("/rest/v1.0/projects/1", json={"name": "z"}), Any)
     assert_type(client.delete("/rest/v1.0/projects/1", params={"x": 1}), Any)
 
-    # The namespaces of the catalog (records are dicts).
+    # The namespaces of the catalog: records are instances of the operation's model class.
     rfis = client.rfis.list(project_id=1, filters={"status": "open"}, per_page=50)
-    assert_type(rfis, ResultList[Dict[str, Any]])
+    assert_type(rfis, ResultList[models.Rfi])
+    assert_type(rfis[0].subject, Optional[str])
+    assert_type(rfis[0].id, Optional[int])
+    assert_type(rfis[0]["custom"], Any)
     assert_type(client.rfis.get(5, project_id=1), Any)
-    assert_type(client.rfis.iter(project_id=1), Iterator[Dict[str, Any]])
-    assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[Dict[str, Any]])
+    assert_type(client.rfis.iter(project_id=1), Iterator[models.Rfi])
+    assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[models.RestV11ProjectsProjectIdSubmittalsRecycleBinGet200ResponseInner])
     assert_type(client.projects.create({"project": {"name": "x"}}), Any)
     assert_type(procore.catalog.get("rfis.list"), Optional[Operation])
     assert_type([p.name for p in procore.catalog.find("rfi")[0].params], List[str])
@@ -140,10 +144,11 @@ async def async_client(client: AsyncClient) -> None:
     assert_type(await client.companies.list(), ResultList[Company])
     assert_type(await client.projects.get(5, company_id=1), Project)
     rfis = client.rfis.list(project_id=1)
-    assert_type(await assert_type(rfis, Coroutine[object, None, ResultList[Dict[str, Any]]]), ResultList[Dict[str, Any]])
-    assert_type(await client.rfis.list(project_id=1, filters={"id": [1]}), ResultList[Dict[str, Any]])
+    assert_type(await assert_type(rfis, Coroutine[object, None, ResultList[models.Rfi]]), ResultList[models.Rfi])
+    assert_type(await client.rfis.list(project_id=1, filters={"id": [1]}), ResultList[models.Rfi])
     async for rfi in client.rfis.iter(project_id=1):
-        assert_type(rfi, Dict[str, Any])
+        assert_type(rfi, models.Rfi)
+        assert_type(rfi.subject, Optional[str])
     assert_type(await client.get("/rest/v1.0/me"), Any)
     assert_type(await client.post("/rest/v1.0/projects", {"name": "x"}), Any)
     assert_type(await client.put("/rest/v1.0/projects/1"), Any)
