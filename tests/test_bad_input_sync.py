@@ -97,6 +97,11 @@ ESCAPING = [
     "/rest/.%2e/oauth/token/info",
     "/rest/%2e./oauth/token/info",
     "/..",
+    # Other paths of the API host: only its REST API gets the bearer token.
+    "/oauth/token/info",
+    "oauth/token",
+    "/vapid/projects",
+    "/restful/v1.0/me",
 ]
 
 

@@ -27,6 +27,8 @@ pub mod records;
 mod renewal;
 mod retry;
 mod secret;
+#[cfg(test)]
+mod server_input_proptest;
 mod store;
 mod token;
 mod transport;

@@ -77,6 +77,13 @@ pub fn resolve_path(base: &Url, path: &str) -> Result<Url> {
     let p = p.split('#').next().unwrap_or("");
     check_segments(path, p)?;
     let p = p.trim_start_matches('/');
+    // Procore's REST API lives under `/rest/`; the API host answers other paths too
+    // (`/oauth/...`), and none of them is a place for the bearer token.
+    if !p.starts_with("rest/") {
+        return Err(Error::Config(format!(
+            "path {path:?} is not under /rest/ of the API: give a path such as /rest/v1.0/me"
+        )));
+    }
     let mut url = base.clone();
     url.set_path(&format!("{base_path}/{p}"));
     url.set_query(query.filter(|q| !q.is_empty()));
@@ -213,6 +220,28 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_rest_paths_are_api_paths() {
+        for bad in [
+            "/oauth/token/info",
+            "oauth/token",
+            "https://api.procore.com/oauth/token/info",
+            "/vapid/projects",
+            "/rest",
+            "/restful/v1.0/me",
+            "/REST/v1.0/me",
+            "/",
+        ] {
+            match resolve_path(&base(), bad) {
+                Err(Error::Config(m)) => assert!(m.contains("/rest/"), "{bad}: {m}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let b = Url::parse("https://proxy.example.com/procore").unwrap();
+        assert!(resolve_path(&b, "/oauth/token").is_err());
+        assert!(resolve_path(&b, "https://proxy.example.com/procore/oauth/token").is_err());
     }
 
     #[test]
