@@ -229,3 +229,20 @@ def test_integers_beyond_64_bits_stay_exact(hostile):
         assert rec["neg"] == -huge
         (rec,) = c.get(LIST)
         assert rec["id"] == huge
+
+
+def test_integers_beyond_64_bits_stay_exact_in_model_fields(hostile):
+    huge = 2**64 + 1
+    body = '[{"id": 7, "name": "Tower", "big": %d, "company": {"id": 1, "name": "Acme", "n": %d}}]' % (
+        huge,
+        -huge,
+    )
+    hostile.reply("/rest/v1.0/projects", headers={"Total": "1"}, body=body)
+    with hostile.client() as c:
+        (project,) = c.projects.list(company_id=1)
+        assert project.big == huge and isinstance(project.big, int)
+        assert project["big"] == huge
+        assert project.to_dict()["big"] == huge
+        assert project.company.to_dict()["n"] == -huge
+        assert project.name == "Tower" and project.company.name == "Acme"
+

@@ -175,6 +175,16 @@ macro_rules! model {
                 self.raw.get()
             }
 
+            /// The record as the server sent it, as raw JSON.
+            pub fn raw(&self) -> &RawValue {
+                &self.raw
+            }
+
+            /// One field as the server sent it (raw JSON text); `None` when it did not.
+            pub fn get_raw(&self, key: &str) -> Option<&RawValue> {
+                super::records::field_raw(self.raw.get(), key)
+            }
+
             /// One field, decoded; `None` when the server did not send it.
             pub fn get(&self, key: &str) -> Option<Value> {
                 field(&self.raw, key)
@@ -242,9 +252,10 @@ impl Project {
     /// an error when the field is not a company record (`null`, not an object, no integer
     /// `id`). Procore sends it with every project.
     pub fn company_record(&self) -> Result<Option<Company>> {
-        match self.get("company") {
+        // From the raw text: the company's own fields stay exactly as sent.
+        match self.get_raw("company") {
             None => Ok(None),
-            Some(v) => Company::from_value(v).map(Some).map_err(|e| {
+            Some(raw) => Company::from_raw(raw.to_owned()).map(Some).map_err(|e| {
                 Error::Decode(format!(
                     "project {}: \"company\" is not a company record ({e})",
                     self.id

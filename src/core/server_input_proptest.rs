@@ -70,7 +70,7 @@ proptest! {
     ) {
         match plan(total, per_page, first_len, has_next) {
             Plan::Numbered { pages, per_page: size, total: t } => {
-                prop_assert!(pages >= 2 && pages <= 100_000);
+                prop_assert!((2..=100_000).contains(&pages));
                 prop_assert!(size > 0 && size as u128 * pages as u128 >= t as u128);
                 prop_assert!(t > first_len as u64);
                 prop_assert_eq!(Some(t), total);

@@ -14,10 +14,11 @@ use super::convert::to_json;
 use super::errors::{config_error, to_pyerr};
 use crate::core;
 
-fn to_py(py: Python<'_>, v: Option<Value>) -> PyResult<Py<PyAny>> {
-    match v {
-        None | Some(Value::Null) => Ok(py.None()),
-        Some(v) => Ok(pythonize::pythonize(py, &v)?.unbind()),
+/// One field of a record as a Python value: `None` when absent or null.
+fn raw_field(py: Python<'_>, raw: Option<&RawValue>) -> PyResult<Py<PyAny>> {
+    match raw {
+        None => Ok(py.None()),
+        Some(r) => Ok(raw_to_py(py, r)?.unbind()),
     }
 }
 
@@ -277,22 +278,24 @@ macro_rules! py_model {
                 self.inner.id()
             }
 
+            // Fields go from their raw JSON text straight to Python values, so integers
+            // beyond 64 bits stay exact `int`s.
             $(
                 #[getter]
                 fn $field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-                    to_py(py, self.inner.get(stringify!($field)))
+                    raw_field(py, self.inner.get_raw(stringify!($field)))
                 }
             )*
 
             /// Every field the server sent, unknown ones included.
             fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                Ok(pythonize::pythonize(py, &self.inner.to_map())?)
+                raw_to_py(py, self.inner.raw())
             }
 
             /// Fields Procore added that this class does not name are attributes too.
             fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-                match self.inner.get(name) {
-                    Some(v) => to_py(py, Some(v)),
+                match self.inner.get_raw(name) {
+                    Some(v) => raw_field(py, Some(v)),
                     None => Err(PyAttributeError::new_err(format!(
                         "'{}' object has no attribute '{}'", stringify!($name), name
                     ))),
@@ -300,14 +303,14 @@ macro_rules! py_model {
             }
 
             fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
-                match self.inner.get(key) {
-                    Some(v) => to_py(py, Some(v)),
+                match self.inner.get_raw(key) {
+                    Some(v) => raw_field(py, Some(v)),
                     None => Err(PyKeyError::new_err(key.to_string())),
                 }
             }
 
             fn __contains__(&self, key: &str) -> bool {
-                self.inner.get(key).is_some()
+                self.inner.get_raw(key).is_some()
             }
 
             fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> Py<PyAny> {
