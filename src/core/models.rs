@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -35,66 +34,11 @@ pub fn decode_page(body: &[u8]) -> Result<Vec<Box<RawValue>>> {
     }
 }
 
-/// The value of one top-level field of a JSON object, `None` when absent. Other fields are
-/// skipped without being decoded.
+/// The value of one top-level field of a JSON object, `None` when absent. The scan is
+/// [`super::records::field_raw`]'s: other fields are skipped without being decoded.
 pub fn field(raw: &RawValue, key: &str) -> Option<Value> {
-    let mut de = serde_json::Deserializer::from_str(raw.get());
-    FindField { key }.deserialize(&mut de).ok().flatten()
-}
-
-struct FindField<'k> {
-    key: &'k str,
-}
-
-impl<'de> DeserializeSeed<'de> for FindField<'_> {
-    type Value = Option<Value>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FindField<'_> {
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut found = None;
-        while let Some(hit) = map.next_key_seed(KeyIs(self.key))? {
-            if hit && found.is_none() {
-                found = Some(map.next_value::<Value>()?);
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// Compares a key with the one looked for, without allocating it.
-struct KeyIs<'k>(&'k str);
-
-impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
-    type Value = bool;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyIs<'_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<bool, E> {
-        Ok(v == self.0)
-    }
+    let text = super::records::field_raw(raw.get(), key)?;
+    serde_json::from_str(text.get()).ok()
 }
 
 /// The `id` of a record that starts with it as a plain integer, `{"id":123,...`, read
