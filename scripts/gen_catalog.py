@@ -362,6 +362,19 @@ def read_operations() -> list[dict]:
                 list_key = last_word
             elif len(lists) == 1:
                 list_key = lists[0]
+        # A wrapped list's records are of its list field's item type, not of the wrapper.
+        if list_key and rtype in types:
+            declared = (types[rtype].get("fields") or {})[list_key]["type"]
+            element = declared.get("list") if isinstance(declared, dict) else None
+            if isinstance(element, dict) and "ref" in element:
+                rtype, rlist = element["ref"], True
+            elif isinstance(element, str):
+                rtype, rlist = element, True
+        # Named as a list (`page`/`per_page` documented), but answering one object with no
+        # list to walk (`vendors/{id}`, `calendar_events`): one request, its answer typed.
+        named_list = paginates
+        if paginates and not rlist and rtype is not None and list_key is None:
+            paginates = False
         sync = words[-1] == "sync" and method in ("PATCH", "POST")
         desc = text(req.get("description"))
         ops.append({
@@ -377,6 +390,7 @@ def read_operations() -> list[dict]:
             "response_list": rlist,
             "list_key": list_key,
             "paginates": paginates,
+            "named_list": named_list,
             "sync": sync,
             "summary": item.get("name", "").strip(),
             "doc": one_line(desc, 300),
@@ -417,7 +431,7 @@ def base_action(op: dict) -> str:
     if op["sync"]:
         return "sync"
     if m == "GET":
-        return "list" if op["paginates"] and not op["ends_with_param"] else "get"
+        return "list" if op["named_list"] and not op["ends_with_param"] else "get"
     return {"POST": "create", "PATCH": "update", "PUT": "update", "DELETE": "delete"}[m]
 
 

@@ -521,8 +521,15 @@ def gen_types_rs(spec: Spec, classes: Dict[str, str], kinds: "Kinds", routes: An
 # ----------------------------------------------------------------------------- routes.rs
 
 
-def shape_of(spec: Spec, kinds: Kinds, rblob: Blob, t: Optional[TypeRef], path: str) -> str:
-    """The Rust `Shape` of an answer."""
+def shape_of(
+    spec: Spec, kinds: Kinds, rblob: Blob, t: Optional[TypeRef], path: str, list_key: Optional[str] = None
+) -> str:
+    """The Rust `Shape` of an answer. `list_key`: the key the catalog reads a wrapped list's
+    records from (scripts/gen_catalog.py), which the mock then pages."""
+    if list_key and isinstance(t, dict) and "ref" in t:
+        inner = spec.types[t["ref"]]["fields"][list_key]["type"]
+        if isinstance(inner, dict) and isinstance(inner.get("list"), dict) and "ref" in inner["list"]:
+            return f"Shape::List {{ item: {spec.index[inner['list']['ref']]}, wrap: Some({rblob(list_key)}) }}"
     if t is None:
         if path.endswith((".pdf", "/pdf")):
             return "Shape::Bytes"
@@ -560,8 +567,13 @@ def gen_routes_rs(spec: Spec, kinds: Kinds) -> str:
     for o in gets:
         by_key.setdefault(o["path"], o)
     routes = sorted(by_key.values(), key=lambda o: o["path"])
+    import gen_catalog
+
+    list_keys = {o["path"]: o["list_key"] for o in gen_catalog.read_operations() if o["method"] == "GET"}
     shapes = {
-        o["path"]: shape_of(spec, kinds, rblob, spec.response("GET", o["path"]), o["path"])
+        o["path"]: shape_of(
+            spec, kinds, rblob, spec.response("GET", o["path"]), o["path"], list_keys.get(o["path"])
+        )
         for o in routes
     }
     lists = {p for p, s in shapes.items() if s.startswith(("Shape::List", "Shape::UntypedList"))}

@@ -203,8 +203,10 @@ def test_unknown_method_names_the_nearest(client):
 
 def test_generated_call_against_the_mock(client, server):
     me = client.me_api.get()
-    assert me == client.get("/rest/v1.0/me")
-    assert isinstance(me, dict) and me["id"]
+    # One record of the operation's response type, holding exactly what was sent.
+    assert isinstance(me, procore.models.Record) and type(me).__procore_type__ == "RestV10MeGet200Response"
+    assert me.to_dict() == client.get("/rest/v1.0/me")
+    assert isinstance(me.id, int) and me.id == me["id"]
 
 
 def test_handwritten_namespaces_keep_their_methods_and_reach_the_catalogs_others(client, server):
@@ -222,7 +224,7 @@ async def test_async_namespaces_return_awaitables(aclient, server):
     call = aclient.me_api.get()
     assert asyncio.isfuture(call) or asyncio.iscoroutine(call) or hasattr(call, "__await__")
     me = await call
-    assert me == await aclient.get("/rest/v1.0/me")
+    assert me.to_dict() == await aclient.get("/rest/v1.0/me")
     created = await aclient.projects.create({"project": {"name": "Async"}}, company_id=server.company_id)
     assert created["name"] == "Async"
 

@@ -435,9 +435,9 @@ class _ActualProductionQuantitiesIds:
 class _AdvancedForecastingsRows:
     def create(self, body: Mapping[str, Any] | None = None, *, company_id: int | str | None = None, project_id: int | str, params: Mapping[str, Any] | None = None) -> Any:
         """POST /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows: Update Advanced Forecasting Rows"""
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows: Get Advanced Forecasting Rows of a Project"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200Response]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows: Get Advanced Forecasting Rows of a Project"""
 
 class _AppConfigurations:
@@ -497,9 +497,9 @@ class _BidContacts:
 class _BidPackages:
     def get(self, id: int | str, *, company_id: int | str | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/companies/{company_id}/bid_packages/{id}: Show Bid Package"""
-    def iter(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CompaniesCompanyIdBidPackagesGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CompaniesCompanyIdBidPackagesGet200ResponseBidPackagesInner]:
         """GET /rest/v1.0/companies/{company_id}/bid_packages: List Bid Packages"""
-    def list(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CompaniesCompanyIdBidPackagesGet200Response]:
+    def list(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CompaniesCompanyIdBidPackagesGet200ResponseBidPackagesInner]:
         """GET /rest/v1.0/companies/{company_id}/bid_packages: List Bid Packages"""
 
 class _BidPackagesBidFormItems:
@@ -791,9 +791,9 @@ class _BudgetChanges:
         """PATCH /rest/v1.0/projects/{project_id}/budget_changes/{id}: Update information of a Budget Change"""
 
 class _BudgetChangesAdjustmentLineItems:
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/budget_changes/adjustment_line_items: Get Adjustment and Adjustment Line Items of a Project"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200Response]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/budget_changes/adjustment_line_items: Get Adjustment and Adjustment Line Items of a Project"""
 
 class _BudgetDetailFilters:
@@ -933,9 +933,7 @@ class _BudgetedProductionQuantitiesIds:
         """GET /rest/v1.0/projects/{project_id}/budgeted_production_quantities/ids: List all Project Budgeted Production Quantity IDs"""
 
 class _CalendarEvents:
-    def iter(self, *, project_id: int | None = None, calendar: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CalendarEventsGet200Response]:
-        """GET /rest/v1.0/calendar_events: List calendar events"""
-    def list(self, *, project_id: int | None = None, calendar: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CalendarEventsGet200Response]:
+    def list(self, *, project_id: int | None = None, calendar: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/calendar_events: List calendar events"""
 
 class _CallLogs:
@@ -2098,9 +2096,7 @@ class _CustomFieldDataTypes:
 class _CustomFieldDefinitions:
     def get(self, id: int | str, *, view: Literal["extended", "with_lov_entries"] | None = None, company_id: int | None = None, includes_configurable_field_sets_count: bool | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/custom_field_definitions/{id}: Show Custom Field Definition"""
-    def iter(self, *, view: Literal["extended", "with_lov_entries"] | None = None, tool_name: str | None = None, includes_configurable_field_sets_count: bool | None = None, sort: str | None = None, company_id: int | None = None, filters: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CustomFieldDefinitionsGet200Response]:
-        """GET /rest/v1.0/custom_field_definitions: List Custom Field Definitions"""
-    def list(self, *, view: Literal["extended", "with_lov_entries"] | None = None, tool_name: str | None = None, includes_configurable_field_sets_count: bool | None = None, sort: str | None = None, company_id: int | None = None, filters: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CustomFieldDefinitionsGet200Response]:
+    def list(self, *, view: Literal["extended", "with_lov_entries"] | None = None, tool_name: str | None = None, includes_configurable_field_sets_count: bool | None = None, sort: str | None = None, company_id: int | None = None, filters: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/custom_field_definitions: List Custom Field Definitions"""
 
 class _CustomFieldDefinitionsConfigurableFieldSets:
@@ -2112,9 +2108,7 @@ class _CustomFieldDefinitionsConfigurableFieldSets:
 class _CustomFieldDefinitionsCustomFieldLovEntries:
     def get(self, id: int | str, *, custom_field_definition_id: int | str, company_id: int | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/custom_field_definitions/{custom_field_definition_id}/custom_field_lov_entries/{id}: Show Custom Field Lov Entry"""
-    def iter(self, *, custom_field_definition_id: int | str, company_id: int | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CustomFieldDefinitionsCustomFieldDefinitionIdCustomFieldLovEntriesGet200Response]:
-        """GET /rest/v1.0/custom_field_definitions/{custom_field_definition_id}/custom_field_lov_entries: List Custom Field Lov Entries"""
-    def list(self, *, custom_field_definition_id: int | str, company_id: int | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CustomFieldDefinitionsCustomFieldDefinitionIdCustomFieldLovEntriesGet200Response]:
+    def list(self, *, custom_field_definition_id: int | str, company_id: int | None = None, filters: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/custom_field_definitions/{custom_field_definition_id}/custom_field_lov_entries: List Custom Field Lov Entries"""
 
 class _CustomFieldDefinitionsCustomFieldLovEntriesBulkCreate:
@@ -3246,9 +3240,9 @@ class _IncidentsWorkActivitiesBulkUpdate:
         """PATCH /rest/v1.0/companies/{company_id}/incidents/work_activities/bulk_update: Bulk Update Work Activities"""
 
 class _InspectionItemsEvidenceConfiguration:
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/evidence_configuration: Get a list of Inspection Item Evidence Configurations"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200Response]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/evidence_configuration: Get a list of Inspection Item Evidence Configurations"""
 
 class _InspectionItemsSignatureRequests:
@@ -3258,9 +3252,9 @@ class _InspectionItemsSignatureRequests:
         """DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests/{id}: Deletes an Inspection Item Signature Request"""
     def get(self, id: int | str, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests/{id}: Show a Inspection Item Signature Request"""
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests: Get a list of Inspection Item Signature Requests"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200Response]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests: Get a list of Inspection Item Signature Requests"""
 
 class _InspectionItemsSignatureRequestsFindOrCreate:
@@ -3802,9 +3796,9 @@ class _MeetingsCategories:
         """DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/meetings/{id}/categories/{category_id}: Delete meeting category"""
 
 class _MeetingsEcrionPdfGenerationData:
-    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]:
+    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]:
         """GET /rest/v1.0/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
-    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]:
+    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]:
         """GET /rest/v1.0/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
 
 class _MonitoringResources:
@@ -4426,15 +4420,15 @@ class _ProjectCurrencyConfigurationExchangeRates:
 class _ProjectDates:
     def get(self, id: int | str, *, project_id: int | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/project_dates/{id}: Show Project Date"""
-    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]:
+    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]:
         """GET /rest/v1.0/project_dates: List Project Dates"""
-    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]:
+    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]:
         """GET /rest/v1.0/project_dates: List Project Dates"""
 
 class _ProjectDatesV2:
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/project_dates: List project dates"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200Response]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/project_dates: List project dates"""
 
 class _ProjectDistributionGroups:
@@ -4468,9 +4462,9 @@ class _ProjectEmailCommunications:
 class _ProjectEmailCommunicationsEmails:
     def create(self, body: Mapping[str, Any] | None = None, *, project_id: int | str, communication_id: int | str, topic_type: str | None = None, topic_id: int | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """POST /rest/v1.0/project/{project_id}/email_communications/{communication_id}/emails: Create Email"""
-    def iter(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200Response]:
+    def iter(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200ResponseEmailsInner]:
         """GET /rest/v1.0/project/{project_id}/email_communications/emails: List of Emails"""
-    def list(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200Response]:
+    def list(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200ResponseEmailsInner]:
         """GET /rest/v1.0/project/{project_id}/email_communications/emails: List of Emails"""
 
 class _ProjectEmailCommunicationsEmailsDownloadAttachments:
@@ -4598,17 +4592,15 @@ class _ProjectMeetings:
         """DELETE /rest/v1.1/projects/{project_id}/meetings/{id}: Delete meeting"""
     def get(self, id: int | str, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.1/projects/{project_id}/meetings/{id}: Show meeting"""
-    def iter(self, *, project_id: int | str, deleted_only: bool | None = None, serializer_view: str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV11ProjectsProjectIdMeetingsGet200Response]:
-        """GET /rest/v1.1/projects/{project_id}/meetings: List meetings"""
-    def list(self, *, project_id: int | str, deleted_only: bool | None = None, serializer_view: str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV11ProjectsProjectIdMeetingsGet200Response]:
+    def list(self, *, project_id: int | str, deleted_only: bool | None = None, serializer_view: str | None = None, filters: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.1/projects/{project_id}/meetings: List meetings"""
     def update(self, id: int | str, body: Mapping[str, Any] | None = None, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Any:
         """PATCH /rest/v1.1/projects/{project_id}/meetings/{id}: Update meeting"""
 
 class _ProjectMeetingsEcrionPdfGenerationData:
-    def iter(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]:
+    def iter(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]:
         """GET /rest/v1.1/projects/{project_id}/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
-    def list(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]:
+    def list(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]:
         """GET /rest/v1.1/projects/{project_id}/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
 
 class _ProjectMemberships:
@@ -4686,9 +4678,9 @@ class _ProjectProjectDates:
         """POST /rest/v1.0/projects/{project_id}/project_dates: Creates or updates project date"""
     def get(self, id: int | str, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/projects/{project_id}/project_dates/{id}: Show Project Date"""
-    def iter(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]:
+    def iter(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]:
         """GET /rest/v1.0/projects/{project_id}/project_dates: List Project Dates"""
-    def list(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]:
+    def list(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]:
         """GET /rest/v1.0/projects/{project_id}/project_dates: List Project Dates"""
 
 class _ProjectRecycleBinActionPlansPlanTemplateReferences:
@@ -4700,7 +4692,7 @@ class _ProjectRecycleBinActionPlansPlanTemplateReferences:
         """GET /rest/v1.0/projects/{project_id}/recycle_bin/action_plans/plan_template_references: List Recycled Project Action Plan Template References"""
 
 class _ProjectRecycleBinChecklistListTemplates:
-    def get(self, id: int | str, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Any:
+    def get(self, id: int | str, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/projects/{project_id}/recycle_bin/checklist/list_templates/{id}: Show Recycled Checklist Template"""
     def iter(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.ChecklistTemplate1]:
         """GET /rest/v1.0/projects/{project_id}/recycle_bin/checklist/list_templates: List Recycled Checklist Templates"""
@@ -5634,9 +5626,9 @@ class _RecycleBinObservationsItemsRestore:
 class _RequestedChanges:
     def create(self, body: Mapping[str, Any] | None = None, *, project_id: int | None = None, task_id: int | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """POST /rest/v1.0/requested_changes: Creates Requested Change"""
-    def iter(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10RequestedChangesGet200Response]:
+    def iter(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV11ProjectsProjectIdScheduleRequestedChangesReviewPatch200ResponseInner]:
         """GET /rest/v1.0/requested_changes: List Requested Changes"""
-    def list(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10RequestedChangesGet200Response]:
+    def list(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV11ProjectsProjectIdScheduleRequestedChangesReviewPatch200ResponseInner]:
         """GET /rest/v1.0/requested_changes: List Requested Changes"""
 
 class _RequestedChangesReview:
@@ -6074,9 +6066,9 @@ class _ScheduleResourceAssignments:
         """GET /rest/v1.1/projects/{project_id}/schedule/resource_assignments/{id}: Show resource assignment"""
 
 class _ScheduleResources:
-    def iter(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200ResponseResourcesInner]:
         """GET /rest/v1.0/companies/{company_id}/schedule/resources: List Schedule Resources"""
-    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200Response]:
+    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200ResponseResourcesInner]:
         """GET /rest/v1.0/companies/{company_id}/schedule/resources: List Schedule Resources"""
 
 class _ScheduleSettings:
@@ -6890,9 +6882,7 @@ class _TimesheetsChangeHistory:
         """GET /rest/v1.0/projects/{project_id}/timesheets/change_history: Change History"""
 
 class _TimesheetsCsvExport:
-    def iter(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """GET /rest/v1.0/companies/{company_id}/timesheets/csv_export: Export Company Time Index to CSV"""
-    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> ResultList[dict[str, Any]]:
+    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/companies/{company_id}/timesheets/csv_export: Export Company Time Index to CSV"""
 
 class _TimesheetsFiltersApprovalStatus:
@@ -7238,7 +7228,7 @@ class _VendorProjectRoles:
 class _Vendors:
     def create(self, body: Mapping[str, Any] | None = None, *, run_configurable_validations: bool | None = None, view: str | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """POST /rest/v1.0/vendors: Create company vendor"""
-    def get(self, id: int | str, *, company_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Any:
+    def get(self, id: int | str, *, company_id: int | None = None, view: str | None = None, params: Mapping[str, Any] | None = None) -> Any:
         """GET /rest/v1.0/vendors/{id}: Show company vendor"""
     def iter(self, *, company_id: int | None = None, sort: str | None = None, view: str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Iterator[_models.Vendor]:
         """GET /rest/v1.0/vendors: List company vendors"""
@@ -10517,9 +10507,9 @@ class _AsyncActualProductionQuantitiesIds:
 class _AsyncAdvancedForecastingsRows:
     def create(self, body: Mapping[str, Any] | None = None, *, company_id: int | str | None = None, project_id: int | str, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """POST /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows: Update Advanced Forecasting Rows"""
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows: Get Advanced Forecasting Rows of a Project"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, budget_view_id: str | None = None, filters: Any | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdAdvancedForecastingsRowsGet200ResponseDataInner]]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/advanced_forecastings/rows: Get Advanced Forecasting Rows of a Project"""
 
 class _AsyncAppConfigurations:
@@ -10579,9 +10569,9 @@ class _AsyncBidContacts:
 class _AsyncBidPackages:
     def get(self, id: int | str, *, company_id: int | str | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/companies/{company_id}/bid_packages/{id}: Show Bid Package"""
-    def iter(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CompaniesCompanyIdBidPackagesGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CompaniesCompanyIdBidPackagesGet200ResponseBidPackagesInner]:
         """GET /rest/v1.0/companies/{company_id}/bid_packages: List Bid Packages"""
-    def list(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CompaniesCompanyIdBidPackagesGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, sort: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CompaniesCompanyIdBidPackagesGet200ResponseBidPackagesInner]]:
         """GET /rest/v1.0/companies/{company_id}/bid_packages: List Bid Packages"""
 
 class _AsyncBidPackagesBidFormItems:
@@ -10873,9 +10863,9 @@ class _AsyncBudgetChanges:
         """PATCH /rest/v1.0/projects/{project_id}/budget_changes/{id}: Update information of a Budget Change"""
 
 class _AsyncBudgetChangesAdjustmentLineItems:
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/budget_changes/adjustment_line_items: Get Adjustment and Adjustment Line Items of a Project"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdBudgetChangesAdjustmentLineItemsGet200ResponseDataInner]]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/budget_changes/adjustment_line_items: Get Adjustment and Adjustment Line Items of a Project"""
 
 class _AsyncBudgetDetailFilters:
@@ -11015,9 +11005,7 @@ class _AsyncBudgetedProductionQuantitiesIds:
         """GET /rest/v1.0/projects/{project_id}/budgeted_production_quantities/ids: List all Project Budgeted Production Quantity IDs"""
 
 class _AsyncCalendarEvents:
-    def iter(self, *, project_id: int | None = None, calendar: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CalendarEventsGet200Response]:
-        """GET /rest/v1.0/calendar_events: List calendar events"""
-    def list(self, *, project_id: int | None = None, calendar: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CalendarEventsGet200Response]]:
+    def list(self, *, project_id: int | None = None, calendar: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/calendar_events: List calendar events"""
 
 class _AsyncCallLogs:
@@ -12180,9 +12168,7 @@ class _AsyncCustomFieldDataTypes:
 class _AsyncCustomFieldDefinitions:
     def get(self, id: int | str, *, view: Literal["extended", "with_lov_entries"] | None = None, company_id: int | None = None, includes_configurable_field_sets_count: bool | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/custom_field_definitions/{id}: Show Custom Field Definition"""
-    def iter(self, *, view: Literal["extended", "with_lov_entries"] | None = None, tool_name: str | None = None, includes_configurable_field_sets_count: bool | None = None, sort: str | None = None, company_id: int | None = None, filters: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CustomFieldDefinitionsGet200Response]:
-        """GET /rest/v1.0/custom_field_definitions: List Custom Field Definitions"""
-    def list(self, *, view: Literal["extended", "with_lov_entries"] | None = None, tool_name: str | None = None, includes_configurable_field_sets_count: bool | None = None, sort: str | None = None, company_id: int | None = None, filters: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CustomFieldDefinitionsGet200Response]]:
+    def list(self, *, view: Literal["extended", "with_lov_entries"] | None = None, tool_name: str | None = None, includes_configurable_field_sets_count: bool | None = None, sort: str | None = None, company_id: int | None = None, filters: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/custom_field_definitions: List Custom Field Definitions"""
 
 class _AsyncCustomFieldDefinitionsConfigurableFieldSets:
@@ -12194,9 +12180,7 @@ class _AsyncCustomFieldDefinitionsConfigurableFieldSets:
 class _AsyncCustomFieldDefinitionsCustomFieldLovEntries:
     def get(self, id: int | str, *, custom_field_definition_id: int | str, company_id: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/custom_field_definitions/{custom_field_definition_id}/custom_field_lov_entries/{id}: Show Custom Field Lov Entry"""
-    def iter(self, *, custom_field_definition_id: int | str, company_id: int | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CustomFieldDefinitionsCustomFieldDefinitionIdCustomFieldLovEntriesGet200Response]:
-        """GET /rest/v1.0/custom_field_definitions/{custom_field_definition_id}/custom_field_lov_entries: List Custom Field Lov Entries"""
-    def list(self, *, custom_field_definition_id: int | str, company_id: int | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CustomFieldDefinitionsCustomFieldDefinitionIdCustomFieldLovEntriesGet200Response]]:
+    def list(self, *, custom_field_definition_id: int | str, company_id: int | None = None, filters: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/custom_field_definitions/{custom_field_definition_id}/custom_field_lov_entries: List Custom Field Lov Entries"""
 
 class _AsyncCustomFieldDefinitionsCustomFieldLovEntriesBulkCreate:
@@ -13328,9 +13312,9 @@ class _AsyncIncidentsWorkActivitiesBulkUpdate:
         """PATCH /rest/v1.0/companies/{company_id}/incidents/work_activities/bulk_update: Bulk Update Work Activities"""
 
 class _AsyncInspectionItemsEvidenceConfiguration:
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/evidence_configuration: Get a list of Inspection Item Evidence Configurations"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdEvidenceConfigurationGet200ResponseDataInner]]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/evidence_configuration: Get a list of Inspection Item Evidence Configurations"""
 
 class _AsyncInspectionItemsSignatureRequests:
@@ -13340,9 +13324,9 @@ class _AsyncInspectionItemsSignatureRequests:
         """DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests/{id}: Deletes an Inspection Item Signature Request"""
     def get(self, id: int | str, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests/{id}: Show a Inspection Item Signature Request"""
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests: Get a list of Inspection Item Signature Requests"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, item_id: int | str, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdInspectionItemsItemIdSignatureRequestsGet200ResponseDataInner]]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/inspection_items/{item_id}/signature_requests: Get a list of Inspection Item Signature Requests"""
 
 class _AsyncInspectionItemsSignatureRequestsFindOrCreate:
@@ -13884,9 +13868,9 @@ class _AsyncMeetingsCategories:
         """DELETE /rest/v2.0/companies/{company_id}/projects/{project_id}/meetings/{id}/categories/{category_id}: Delete meeting category"""
 
 class _AsyncMeetingsEcrionPdfGenerationData:
-    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]:
+    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]:
         """GET /rest/v1.0/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
-    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]]:
+    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]]:
         """GET /rest/v1.0/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
 
 class _AsyncMonitoringResources:
@@ -14508,15 +14492,15 @@ class _AsyncProjectCurrencyConfigurationExchangeRates:
 class _AsyncProjectDates:
     def get(self, id: int | str, *, project_id: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/project_dates/{id}: Show Project Date"""
-    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]:
+    def iter(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]:
         """GET /rest/v1.0/project_dates: List Project Dates"""
-    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]]:
+    def list(self, *, project_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]]:
         """GET /rest/v1.0/project_dates: List Project Dates"""
 
 class _AsyncProjectDatesV2:
-    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200ResponseDataInner]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/project_dates: List project dates"""
-    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV20CompaniesCompanyIdProjectsProjectIdProjectDatesGet200ResponseDataInner]]:
         """GET /rest/v2.0/companies/{company_id}/projects/{project_id}/project_dates: List project dates"""
 
 class _AsyncProjectDistributionGroups:
@@ -14550,9 +14534,9 @@ class _AsyncProjectEmailCommunications:
 class _AsyncProjectEmailCommunicationsEmails:
     def create(self, body: Mapping[str, Any] | None = None, *, project_id: int | str, communication_id: int | str, topic_type: str | None = None, topic_id: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """POST /rest/v1.0/project/{project_id}/email_communications/{communication_id}/emails: Create Email"""
-    def iter(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200Response]:
+    def iter(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200ResponseEmailsInner]:
         """GET /rest/v1.0/project/{project_id}/email_communications/emails: List of Emails"""
-    def list(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200Response]]:
+    def list(self, *, project_id: int | str, topic_type: str | None = None, topic_id: int | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10ProjectProjectIdEmailCommunicationsEmailsGet200ResponseEmailsInner]]:
         """GET /rest/v1.0/project/{project_id}/email_communications/emails: List of Emails"""
 
 class _AsyncProjectEmailCommunicationsEmailsDownloadAttachments:
@@ -14680,17 +14664,15 @@ class _AsyncProjectMeetings:
         """DELETE /rest/v1.1/projects/{project_id}/meetings/{id}: Delete meeting"""
     def get(self, id: int | str, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.1/projects/{project_id}/meetings/{id}: Show meeting"""
-    def iter(self, *, project_id: int | str, deleted_only: bool | None = None, serializer_view: str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV11ProjectsProjectIdMeetingsGet200Response]:
-        """GET /rest/v1.1/projects/{project_id}/meetings: List meetings"""
-    def list(self, *, project_id: int | str, deleted_only: bool | None = None, serializer_view: str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV11ProjectsProjectIdMeetingsGet200Response]]:
+    def list(self, *, project_id: int | str, deleted_only: bool | None = None, serializer_view: str | None = None, filters: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.1/projects/{project_id}/meetings: List meetings"""
     def update(self, id: int | str, body: Mapping[str, Any] | None = None, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """PATCH /rest/v1.1/projects/{project_id}/meetings/{id}: Update meeting"""
 
 class _AsyncProjectMeetingsEcrionPdfGenerationData:
-    def iter(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]:
+    def iter(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]:
         """GET /rest/v1.1/projects/{project_id}/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
-    def list(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200Response]]:
+    def list(self, *, project_id: int | str, show_attachments: bool | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV11ProjectsProjectIdMeetingsEcrionPdfGenerationDataGet200ResponseMeetingsInner]]:
         """GET /rest/v1.1/projects/{project_id}/meetings/ecrion_pdf_generation_data: List Ecrion Xml and Template for Meetings"""
 
 class _AsyncProjectMemberships:
@@ -14768,9 +14750,9 @@ class _AsyncProjectProjectDates:
         """POST /rest/v1.0/projects/{project_id}/project_dates: Creates or updates project date"""
     def get(self, id: int | str, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/projects/{project_id}/project_dates/{id}: Show Project Date"""
-    def iter(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]:
+    def iter(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]:
         """GET /rest/v1.0/projects/{project_id}/project_dates: List Project Dates"""
-    def list(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200Response]]:
+    def list(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10ProjectsProjectIdProjectDatesGet200ResponseProjectDatesInner]]:
         """GET /rest/v1.0/projects/{project_id}/project_dates: List Project Dates"""
 
 class _AsyncProjectRecycleBinActionPlansPlanTemplateReferences:
@@ -14782,7 +14764,7 @@ class _AsyncProjectRecycleBinActionPlansPlanTemplateReferences:
         """GET /rest/v1.0/projects/{project_id}/recycle_bin/action_plans/plan_template_references: List Recycled Project Action Plan Template References"""
 
 class _AsyncProjectRecycleBinChecklistListTemplates:
-    def get(self, id: int | str, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
+    def get(self, id: int | str, *, project_id: int | str, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/projects/{project_id}/recycle_bin/checklist/list_templates/{id}: Show Recycled Checklist Template"""
     def iter(self, *, project_id: int | str, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.ChecklistTemplate1]:
         """GET /rest/v1.0/projects/{project_id}/recycle_bin/checklist/list_templates: List Recycled Checklist Templates"""
@@ -15716,9 +15698,9 @@ class _AsyncRecycleBinObservationsItemsRestore:
 class _AsyncRequestedChanges:
     def create(self, body: Mapping[str, Any] | None = None, *, project_id: int | None = None, task_id: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """POST /rest/v1.0/requested_changes: Creates Requested Change"""
-    def iter(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10RequestedChangesGet200Response]:
+    def iter(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV11ProjectsProjectIdScheduleRequestedChangesReviewPatch200ResponseInner]:
         """GET /rest/v1.0/requested_changes: List Requested Changes"""
-    def list(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10RequestedChangesGet200Response]]:
+    def list(self, *, project_id: int | None = None, task_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV11ProjectsProjectIdScheduleRequestedChangesReviewPatch200ResponseInner]]:
         """GET /rest/v1.0/requested_changes: List Requested Changes"""
 
 class _AsyncRequestedChangesReview:
@@ -16156,9 +16138,9 @@ class _AsyncScheduleResourceAssignments:
         """GET /rest/v1.1/projects/{project_id}/schedule/resource_assignments/{id}: Show resource assignment"""
 
 class _AsyncScheduleResources:
-    def iter(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200Response]:
+    def iter(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200ResponseResourcesInner]:
         """GET /rest/v1.0/companies/{company_id}/schedule/resources: List Schedule Resources"""
-    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200Response]]:
+    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[_models.RestV10CompaniesCompanyIdScheduleResourcesGet200ResponseResourcesInner]]:
         """GET /rest/v1.0/companies/{company_id}/schedule/resources: List Schedule Resources"""
 
 class _AsyncScheduleSettings:
@@ -16972,9 +16954,7 @@ class _AsyncTimesheetsChangeHistory:
         """GET /rest/v1.0/projects/{project_id}/timesheets/change_history: Change History"""
 
 class _AsyncTimesheetsCsvExport:
-    def iter(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
-        """GET /rest/v1.0/companies/{company_id}/timesheets/csv_export: Export Company Time Index to CSV"""
-    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, ResultList[dict[str, Any]]]:
+    def list(self, *, company_id: int | str | None = None, filters: Mapping[str, Any] | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/companies/{company_id}/timesheets/csv_export: Export Company Time Index to CSV"""
 
 class _AsyncTimesheetsFiltersApprovalStatus:
@@ -17320,7 +17300,7 @@ class _AsyncVendorProjectRoles:
 class _AsyncVendors:
     def create(self, body: Mapping[str, Any] | None = None, *, run_configurable_validations: bool | None = None, view: str | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """POST /rest/v1.0/vendors: Create company vendor"""
-    def get(self, id: int | str, *, company_id: int | None = None, view: str | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
+    def get(self, id: int | str, *, company_id: int | None = None, view: str | None = None, params: Mapping[str, Any] | None = None) -> Coroutine[object, None, Any]:
         """GET /rest/v1.0/vendors/{id}: Show company vendor"""
     def iter(self, *, company_id: int | None = None, sort: str | None = None, view: str | None = None, filters: Mapping[str, Any] | None = None, per_page: int | None = None, params: Mapping[str, Any] | None = None) -> AsyncIterator[_models.Vendor]:
         """GET /rest/v1.0/vendors: List company vendors"""

@@ -44,12 +44,14 @@ pub enum Payload {
     Record(Box<RawValue>),
     /// The decoded answer of any other operation (`None`: an empty body).
     Answer(Option<Value>),
+    /// An answer that is not JSON (a PDF, a CSV export), as sent.
+    File(bytes::Bytes),
 }
 
 /// THE one place where an operation's records become Python objects: instances of the model
 /// class of the operation's response type (`op.response()`, its name in
 /// `spec/responses.json`), in a `ResultList` for a list; plain dicts when the operation
-/// declares no type; the decoded JSON for any other answer.
+/// declares no type; the decoded JSON for any other answer; `bytes` for a file.
 pub fn convert<'py>(
     py: Python<'py>,
     op: &'static Operation,
@@ -62,7 +64,43 @@ pub fn convert<'py>(
         (Payload::Record(raw), Some(ty)) => TypedOne { ty: Some(ty), raw }.into_pyobject(py),
         (Payload::Record(raw), None) => raw_to_py(py, &raw),
         (Payload::Answer(value), _) => Json(value).into_pyobject(py),
+        (Payload::File(data), _) => Ok(pyo3::types::PyBytes::new(py, &data).into_any()),
     }
+}
+
+/// The payload of a one-request answer: a file when the server says it is not JSON; the
+/// record (or records) of the operation's declared type, kept as JSON text for the model;
+/// else the decoded JSON.
+fn answer_payload(op: &'static Operation, resp: core::Response) -> core::Result<Payload> {
+    let body = resp.body;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Payload::Answer(None));
+    }
+    let json = resp
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.to_ascii_lowercase().contains("json"));
+    if !json {
+        return Ok(Payload::File(body));
+    }
+    let bad = |e: serde_json::Error| Error::Decode(format!("the response is not valid JSON: {e}"));
+    if op
+        .response()
+        .and_then(crate::core::records::type_by_name)
+        .is_some()
+    {
+        let raw: Box<RawValue> = serde_json::from_slice(&body).map_err(bad)?;
+        if op.response_list && raw.get().starts_with('[') {
+            return serde_json::from_str(raw.get())
+                .map(Payload::Records)
+                .map_err(bad);
+        }
+        return Ok(Payload::Record(raw));
+    }
+    serde_json::from_slice(&body)
+        .map(|v| Payload::Answer(Some(v)))
+        .map_err(bad)
 }
 
 /// A payload on its way to Python (through `dispatch`).
@@ -409,15 +447,11 @@ impl BoundOperation {
             });
         }
         dispatch(py, is_async, async move {
-            c.request(
-                method,
-                &req.path,
-                &req.query,
-                req.body.as_ref(),
-                req.company_id,
-            )
-            .await
-            .map(|v| Converted(op, Payload::Answer(v)))
+            let url = c.api_url(&req.path)?;
+            let resp = c
+                .send(method, url, &req.query, req.body.as_ref(), req.company_id)
+                .await?;
+            answer_payload(op, resp).map(|p| Converted(op, p))
         })
     }
 
