@@ -692,8 +692,26 @@ def signature(op: dict, action: str) -> tuple[list[str], str]:
     elif action.startswith("iter"):
         ret = f"Iterator[{record}]"
     else:
-        ret = "Any"
+        ret = answer_type(op, record)
     return args, ret
+
+
+# A declared answer that is a value, not a record (a declared `bytes` may come as a file).
+VALUE_TYPES = {"int": "int", "float": "float", "str": "str", "bool": "bool", "bytes": "str | bytes",
+               "dict": "dict[str, Any]"}
+
+
+def answer_type(op: dict, record: str) -> str:
+    """The stub type of a one-request answer: a record of the response type's model class
+    (a `ResultList` of them for a declared list), a declared value, `bytes` for a file."""
+    if record.startswith("_models."):
+        return f"ResultList[{record}]" if op["response_list"] else record
+    value = VALUE_TYPES.get(op["response"] or "")
+    if value:
+        return f"list[{value}]" if op["response_list"] else value
+    if op["response"] is None and op["method"] == "GET" and op["path"].endswith(("/pdf", ".pdf")):
+        return "bytes"
+    return "Any"
 
 
 _MODEL_CLASSES: dict[str, str] = {}
@@ -708,7 +726,11 @@ def record_type(op: dict) -> str:
 
         _MODEL_CLASSES.update(gen_types.Spec().class_names())
     cls = _MODEL_CLASSES.get(op["response"] or "")
-    return f"_models.{cls}" if cls else "dict[str, Any]"
+    if cls:
+        return f"_models.{cls}"
+    if op["response"] is None and op["response_list"]:
+        return "list[dict[str, Any]]"  # a list of lists, no type given (`recent_activity`)
+    return VALUE_TYPES.get(op["response"] or "", "dict[str, Any]")
 
 
 def class_name(ns: str, is_async: bool) -> str:

@@ -11,6 +11,7 @@ revealed as those types.
 from __future__ import annotations
 
 import asyncio
+import datetime
 from typing import Any, AsyncIterator, Coroutine, Dict, Iterator, List, Optional
 
 from typing_extensions import assert_type
@@ -67,7 +68,12 @@ def sync_client(client: Client) -> None:
     assert_type(rfis[0].subject, Optional[str])
     assert_type(rfis[0].id, Optional[int])
     assert_type(rfis[0]["custom"], Any)
-    assert_type(client.rfis.get(5, project_id=1), Any)
+    rfi = client.rfis.get(5, project_id=1)
+    assert_type(rfi, models.RfiDetail)
+    assert_type(rfi.subject, Optional[str])
+    assert_type(rfi.due_date, Optional[datetime.date])
+    assert_type(client.rfis.get_pdf(5, project_id=1), bytes)
+    assert_type(client.crews_ids.list(project_id=1), ResultList[int])
     assert_type(client.rfis.iter(project_id=1), Iterator[models.Rfi])
     assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[models.RestV11ProjectsProjectIdSubmittalsRecycleBinGet200ResponseInner])
     assert_type(client.projects.create({"project": {"name": "x"}}), Any)
@@ -149,6 +155,8 @@ async def async_client(client: AsyncClient) -> None:
     async for rfi in client.rfis.iter(project_id=1):
         assert_type(rfi, models.Rfi)
         assert_type(rfi.subject, Optional[str])
+    assert_type(await client.rfis.get(5, project_id=1), models.RfiDetail)
+    assert_type(await client.rfis.get_pdf(5, project_id=1), bytes)
     assert_type(await client.get("/rest/v1.0/me"), Any)
     assert_type(await client.post("/rest/v1.0/projects", {"name": "x"}), Any)
     assert_type(await client.put("/rest/v1.0/projects/1"), Any)
