@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::models::decode_page;
 use super::pacer::{plausible_reset, wait_for, RateHeaders, RateState};
 use super::pagination::{parse_link_header, plan, Plan};
+use super::records::{field_raw, field_raw_parsed};
 use super::retry::parse_retry_after;
 use super::token::Token;
 
@@ -52,6 +53,40 @@ fn json() -> impl Strategy<Value = Value> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The skim of a record for one field finds what a full parse finds, compact or spaced;
+    /// any text at all gives an answer or `None`, never a panic.
+    #[test]
+    fn a_field_is_found_as_a_parse_finds_it(
+        value in json(),
+        extra in "[a-z_]{1,12}",
+        text in "[ -~]{0,200}",
+    ) {
+        let mut record = match value {
+            Value::Object(m) => m,
+            other => [("v".to_string(), other)].into_iter().collect(),
+        };
+        record.insert("id".into(), Value::from(7));
+        let keys: Vec<String> = record.keys().cloned().chain([extra, "i\\d".into()]).collect();
+        let compact = serde_json::to_string(&record).unwrap();
+        let spaced = serde_json::to_string_pretty(&record).unwrap();
+        for doc in [&compact, &spaced] {
+            for key in &keys {
+                prop_assert_eq!(
+                    field_raw(doc, key).map(|v| v.get()),
+                    field_raw_parsed(doc, key).map(|v| v.get())
+                );
+            }
+        }
+        // Records are validated before they are skimmed; other text only must not panic.
+        let valid = serde_json::from_str::<Value>(&text).is_ok();
+        for key in ["id", "a", "\""] {
+            let skimmed = field_raw(&text, key).map(|v| v.get());
+            if valid {
+                prop_assert_eq!(skimmed, field_raw_parsed(&text, key).map(|v| v.get()));
+            }
+        }
+    }
 
     #[test]
     fn link_headers_never_panic_and_name_only_what_was_sent(text in "[ -~]{0,200}") {
