@@ -319,3 +319,25 @@ def test_every_other_operation_is_reachable_by_name_on_both_clients(server):
                         assert method.operation == op, op.name
         finally:
             asyncio.run(aclient.close())
+
+
+def test_every_list_has_a_lazy_twin_that_yields_the_same_records_sync_and_async(server):
+    project = _project(server)
+    lists = [
+        op for op in GETS if op.paginates and ".list" in op.name and op.name not in HANDWRITTEN
+    ]
+    assert len(lists) > 500
+    calls = [(op, op.name.replace(".list", ".iter"), arguments(op, server, project)) for op in lists]
+    with server.client(company_id=server.company_id) as client:
+        login(client, server)
+        eager = [call(client, op, kwargs) for op, _, kwargs in calls]
+        lazy = [list(operator.attrgetter(name)(client)(**kwargs)) for _, name, kwargs in calls]
+    assert lazy == [list(out) for out in eager]
+    assert sum(map(len, lazy)) > 1500
+
+    async def walk() -> List[List[Any]]:
+        async with server.async_client(company_id=server.company_id) as aclient:
+            await alogin(aclient, server)
+            return [[r async for r in operator.attrgetter(name)(aclient)(**kwargs)] for _, name, kwargs in calls]
+
+    assert asyncio.run(walk()) == lazy

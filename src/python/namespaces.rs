@@ -614,6 +614,8 @@ async fn sync_batches(
 struct IterState {
     client: Arc<LiveClient>,
     req: catalog::Prepared,
+    /// A v1 list wrapped in this key: read whole by [`wrapped_pages`] on the first step.
+    wrapped: Option<&'static str>,
     stream: Option<core::PageStream>,
     buffer: VecDeque<Box<RawValue>>,
     done: bool,
@@ -627,6 +629,12 @@ impl IterState {
             }
             if self.done {
                 return Ok(None);
+            }
+            if let Some(key) = self.wrapped {
+                let records = wrapped_pages(&self.client, &self.req, key).await;
+                self.done = true;
+                self.buffer.extend(records?);
+                continue;
             }
             if self.stream.is_none() {
                 let r = &self.req;
@@ -684,6 +692,7 @@ impl RecordIterator {
             state: Arc::new(tokio::sync::Mutex::new(IterState {
                 client,
                 req,
+                wrapped: op.list_key().filter(|k| *k != "data"),
                 stream: None,
                 buffer: VecDeque::new(),
                 done: false,
