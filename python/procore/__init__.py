@@ -38,7 +38,6 @@ from ._procore import (
     catalog,
 )
 from ._results import ResultList
-from . import _namespaces  # noqa: E402,F401  (the namespaces of Client and AsyncClient)
 from . import models
 
 __all__ = [

@@ -252,6 +252,39 @@ impl BaseClient {
         dispatch(py, self.is_async, async move { c.me().await.map(Me::from) })
     }
 
+    /// A resource namespace of the catalog (`client.rfis`), found when normal lookup fails:
+    /// made when read, so importing `procore` builds none of the catalog's namespaces.
+    fn __getattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<super::namespaces::Namespace> {
+        if let Some(ns) = super::namespaces::Namespace::new(slf.clone().unbind(), name) {
+            return Ok(ns);
+        }
+        let kind = slf.get_type().name()?;
+        let near = if name.starts_with('_') {
+            Vec::new()
+        } else {
+            core::catalog::nearest(name, core::catalog::namespaces())
+        };
+        Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+            "'{kind}' object has no attribute '{name}'{}",
+            if near.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", near.join(", "))
+            }
+        )))
+    }
+
+    /// The client's attributes and every namespace of the catalog (for completion).
+    fn __dir__(slf: &Bound<'_, Self>) -> PyResult<Vec<String>> {
+        let py = slf.py();
+        let object = py.get_type::<pyo3::types::PyAny>();
+        let mut names: Vec<String> = object.call_method1("__dir__", (slf,))?.extract()?;
+        names.extend(core::catalog::namespaces().map(str::to_string));
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// Companies: `client.companies.list()`.
     #[getter]
     fn companies(slf: &Bound<'_, Self>) -> Companies {
