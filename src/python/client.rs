@@ -818,6 +818,16 @@ fn window_query(
     since: Option<&Bound<'_, PyAny>>,
     until: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<(String, String)>> {
+    Ok(core::with_window(&query, window_arg(py, since, until)?))
+}
+
+/// The `START...END` window of `updated_since` / `updated_until`, fixed now (`None` when
+/// neither is given): `paginate`'s, and the namespaces' list operations'.
+pub(crate) fn window_arg(
+    py: Python<'_>,
+    since: Option<&Bound<'_, PyAny>>,
+    until: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<String>> {
     let text = |name: &str, v: Option<&Bound<'_, PyAny>>| -> PyResult<Option<String>> {
         match v {
             None => Ok(None),
@@ -832,7 +842,6 @@ fn window_query(
         }
     };
     let (since, until) = (text("updated_since", since)?, text("updated_until", until)?);
-    let window = core::updated_window(since.as_deref(), until.as_deref(), core::now_unix() as i64)
-        .map_err(|e| to_pyerr(py, e))?;
-    Ok(core::with_window(&query, window))
+    core::updated_window(since.as_deref(), until.as_deref(), core::now_unix() as i64)
+        .map_err(|e| to_pyerr(py, e))
 }
