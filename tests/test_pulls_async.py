@@ -136,6 +136,22 @@ async def test_include_deleted_with_and_only(pulls_server):
         assert set(sent_filters) == {None, "with", "only"}
 
 
+@pytest.mark.asyncio
+async def test_a_documented_parameter_of_the_same_name_stays_a_parameter(pulls_server):
+    server = pulls_server
+    async with server.async_client(company_id=server.company_id) as client:
+        await alogin(client, server)
+        project = (await client.projects.list())[0].id
+        item = (await client.punch_items.list(project_id=project, per_page=1))[0]
+        sent = Sent(server)
+        # punch_items.get documents a plain `include_deleted` (a bool), not the filter.
+        got = await client.punch_items.get(item.id, project_id=project, include_deleted=True)
+        assert got["id"] == item.id
+        (request,) = sent.api()
+        assert query_of(request)["include_deleted"] == "true"
+        assert "filters[include_deleted]" not in query_of(request)
+
+
 # ----- several projects ----------------------------------------------------------------------
 
 

@@ -136,6 +136,21 @@ def test_include_deleted_with_and_only(pulls_server):
         assert set(sent_filters) == {None, "with", "only"}
 
 
+def test_a_documented_parameter_of_the_same_name_stays_a_parameter(pulls_server):
+    server = pulls_server
+    with server.client(company_id=server.company_id) as client:
+        login(client, server)
+        project = client.projects.list()[0].id
+        item = client.punch_items.list(project_id=project, per_page=1)[0]
+        sent = Sent(server)
+        # punch_items.get documents a plain `include_deleted` (a bool), not the filter.
+        got = client.punch_items.get(item.id, project_id=project, include_deleted=True)
+        assert got["id"] == item.id
+        (request,) = sent.api()
+        assert query_of(request)["include_deleted"] == "true"
+        assert "filters[include_deleted]" not in query_of(request)
+
+
 # ----- several projects ----------------------------------------------------------------------
 
 

@@ -293,8 +293,13 @@ struct PullArgs<'py> {
 }
 
 impl<'py> PullArgs<'py> {
-    /// Takes `key` when it is one of the pull's arguments (`None` values are not given).
-    fn take(&mut self, key: &str, v: &Bound<'py, PyAny>) -> bool {
+    /// Takes `key` when it is one of the pull's arguments (`None` values are not given) and
+    /// not a query parameter the operation documents under that name (`include_deleted` of
+    /// `punch_items.get`, `project_ids` of `schedule_summary.get`), which stays one.
+    fn take(&mut self, op: &Operation, key: &str, v: &Bound<'py, PyAny>) -> bool {
+        if op.query().iter().any(|p| p.name() == key) {
+            return false;
+        }
         let slot = match key {
             "updated_since" => &mut self.since,
             "updated_until" => &mut self.until,
@@ -508,7 +513,7 @@ impl BoundOperation {
             }
         }
         for (key, v) in given {
-            if pull.take(&key, &v) {
+            if pull.take(op, &key, &v) {
                 continue;
             }
             match key.as_str() {
