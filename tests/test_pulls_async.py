@@ -10,6 +10,7 @@ generated from it by scripts/unasync.py (edit the source, then run the script).
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -176,6 +177,23 @@ async def test_fifty_projects_every_record_once_in_order_with_its_project(pulls_
         for pid in ids:
             mine = [query_of(r)["page"] for r in pages if r["path"] == f"/rest/v1.0/projects/{pid}/rfis"]
             assert sorted(mine) == ["1", "2", "3"]
+
+
+@pytest.mark.asyncio
+async def test_the_walk_stays_under_the_clients_one_concurrency_limit(pulls_server):
+    server = pulls_server
+    async with server.async_client(company_id=server.company_id, max_concurrency=2) as client:
+        await alogin(client, server)
+        ids = [p.id for p in await client.projects.list()][:8]
+        server.set_latency(0.05)
+        started = time.monotonic()
+        rfis = await client.rfis.list(project_ids=ids, per_page=10)
+        elapsed = time.monotonic() - started
+        server.set_latency(0)
+        assert len(rfis) == 8 * 30
+        # 24 requests of at least 50 ms each, at most two at a time (the projects walked
+        # concurrently share the client's limit): never faster than 12 rounds.
+        assert elapsed >= 24 * 0.05 / 2
 
 
 @pytest.mark.asyncio
