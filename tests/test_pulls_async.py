@@ -196,6 +196,28 @@ async def test_the_walk_stays_under_the_clients_one_concurrency_limit(pulls_serv
         assert elapsed >= 24 * 0.05 / 2
 
 
+class Index:
+    """An integer-like id (as numpy's integers are)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+@pytest.mark.asyncio
+async def test_project_ids_may_be_any_iterable_of_integer_likes(pulls_server):
+    server = pulls_server
+    async with server.async_client(company_id=server.company_id) as client:
+        await alogin(client, server)
+        ids = [p.id for p in await client.projects.list()][:3]
+        want = [(r.project_id, r.id) for r in await client.rfis.list(project_ids=ids)]
+        for given in (tuple(ids), (i for i in ids), [Index(i) for i in ids], [str(i) for i in ids]):
+            got = await client.rfis.list(project_ids=given)
+            assert [(r.project_id, r.id) for r in got] == want
+
+
 @pytest.mark.asyncio
 async def test_projects_in_the_query_and_windows_across_projects(pulls_server):
     server = pulls_server
@@ -243,7 +265,7 @@ async def test_project_ids_are_checked_before_anything_is_sent(pulls_server):
         await alogin(client, server)
         ids = [p.id for p in await client.projects.list()][:3]
         sent = Sent(server)
-        for bad in ([], [ids[0], ids[0]], [0], ["x"], "123", [True], {ids[0]: 1}, 7):
+        for bad in ([], [ids[0], ids[0]], [0], ["x"], "123", [True], [1.0], {ids[0]: 1}, 7):
             with pytest.raises(procore.ConfigError):
                 await client.rfis.list(project_ids=bad)
         with pytest.raises(procore.ConfigError) as e:

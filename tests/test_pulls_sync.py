@@ -193,6 +193,27 @@ def test_the_walk_stays_under_the_clients_one_concurrency_limit(pulls_server):
         assert elapsed >= 24 * 0.05 / 2
 
 
+class Index:
+    """An integer-like id (as numpy's integers are)."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+def test_project_ids_may_be_any_iterable_of_integer_likes(pulls_server):
+    server = pulls_server
+    with server.client(company_id=server.company_id) as client:
+        login(client, server)
+        ids = [p.id for p in client.projects.list()][:3]
+        want = [(r.project_id, r.id) for r in client.rfis.list(project_ids=ids)]
+        for given in (tuple(ids), (i for i in ids), [Index(i) for i in ids], [str(i) for i in ids]):
+            got = client.rfis.list(project_ids=given)
+            assert [(r.project_id, r.id) for r in got] == want
+
+
 def test_projects_in_the_query_and_windows_across_projects(pulls_server):
     server = pulls_server
     with server.client(company_id=server.company_id) as client:
@@ -237,7 +258,7 @@ def test_project_ids_are_checked_before_anything_is_sent(pulls_server):
         login(client, server)
         ids = [p.id for p in client.projects.list()][:3]
         sent = Sent(server)
-        for bad in ([], [ids[0], ids[0]], [0], ["x"], "123", [True], {ids[0]: 1}, 7):
+        for bad in ([], [ids[0], ids[0]], [0], ["x"], "123", [True], [1.0], {ids[0]: 1}, 7):
             with pytest.raises(procore.ConfigError):
                 client.rfis.list(project_ids=bad)
         with pytest.raises(procore.ConfigError) as e:

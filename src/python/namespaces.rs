@@ -403,7 +403,7 @@ impl<'py> PullArgs<'py> {
 }
 
 /// The ids of `project_ids=`: a list (or any iterable but a string or a mapping) of positive
-/// integers, none twice.
+/// integers (or integer-like objects, or strings of digits), none twice.
 fn project_ids_arg(py: Python<'_>, op: &Operation, v: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
     let bad = || {
         config_error(
@@ -427,6 +427,11 @@ fn project_ids_arg(py: Python<'_>, op: &Operation, v: &Bound<'_, PyAny>) -> PyRe
             None
         } else if item.is_instance_of::<PyInt>() {
             item.extract::<i64>().ok()
+        } else if !item.is_instance_of::<PyFloat>() && item.hasattr("__index__")? {
+            // numpy's integers (`project_ids=frame["id"].values`).
+            item.call_method0("__index__")
+                .and_then(|i| i.extract::<i64>())
+                .ok()
         } else if item.is_instance_of::<PyString>() {
             let t: String = item.extract()?;
             t.trim()
