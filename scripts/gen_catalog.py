@@ -683,7 +683,7 @@ def signature(op: dict, action: str, projects: bool = False) -> tuple[list[str],
         kw.append("updated_until: _DateTime | None = None")
     if pull["include_deleted"]:
         kw.append('include_deleted: bool | Literal["with", "only"] | None = None')
-    if pull["project_ids"] and action.startswith("list"):
+    if pull["project_ids"] and action.startswith(("list", "iter")):
         if projects:
             kw = [k for k in kw if not k.startswith("project_id:")]
             kw.insert(0, "project_ids: Sequence[int]")
@@ -769,7 +769,9 @@ def render_pyi(ops: list[dict]) -> str:
                     continue
                 # A list over one project named in the path, or over several (`project_ids=`).
                 overloaded = (
-                    action.startswith("list") and takes(op)["project_ids"] and op["scope_in"] == "path"
+                    action.startswith(("list", "iter"))
+                    and takes(op)["project_ids"]
+                    and op["scope_in"] == "path"
                 )
                 for projects in (False, True) if overloaded else (False,):
                     args, ret = signature(op, action, projects)

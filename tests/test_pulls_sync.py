@@ -193,6 +193,31 @@ def test_the_walk_stays_under_the_clients_one_concurrency_limit(pulls_server):
         assert elapsed >= 24 * 0.05 / 2
 
 
+def test_iter_walks_the_projects_one_after_another(pulls_server):
+    server = pulls_server
+    with server.client(company_id=server.company_id) as client:
+        login(client, server)
+        ids = [p.id for p in client.projects.list()][:5]
+        want = [(r.project_id, r.id) for r in client.rfis.list(project_ids=ids)]
+        sent = Sent(server)
+        got = [
+            (r.project_id, r.id)
+            for r in client.rfis.iter(project_ids=ids, per_page=10, updated_until=dt.date(2099, 1, 1))
+        ]
+        assert got == want
+        assert len(windows_of(sent.api())) == 1
+        # A failing project: the others are yielded, then the error names it.
+        denied = ids[1]
+        server.fail_next(403, path=f"/rest/v1.0/projects/{denied}/rfis")
+        seen = []
+        with pytest.raises(procore.PartialPullError) as e:
+            for r in client.rfis.iter(project_ids=ids, per_page=10):
+                seen.append((r.project_id, r.id))
+        assert seen == [k for k in want if k[0] != denied]
+        assert e.value.project_ids == [denied] and len(e.value.records) == 0
+        assert type(e.value.errors[denied]) is procore.PermissionDeniedError
+
+
 class Index:
     """An integer-like id (as numpy's integers are)."""
 
@@ -268,7 +293,9 @@ def test_project_ids_are_checked_before_anything_is_sent(pulls_server):
             client.vendors.list(project_ids=ids)
         assert "project_ids" in str(e.value)
         with pytest.raises(procore.ConfigError):
-            client.rfis.iter(project_ids=ids)
+            client.rfis.iter(project_ids=ids, project_id=ids[0])
+        with pytest.raises(procore.ConfigError):
+            client.rfis.iter(project_ids=[ids[0], ids[0]])
         with pytest.raises(procore.ConfigError):
             client.rfis.list(project_ids=ids, filters={"nope": 1})
         assert sent.api() == []

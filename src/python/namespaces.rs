@@ -555,13 +555,12 @@ impl BoundOperation {
         let default_company = c.config().company_id;
         let mut projects = None;
         if let Some(v) = &pull.project_ids {
-            if !op.takes_project_ids() || self.iter {
+            if !op.takes_project_ids() {
                 return Err(config_error(
                     py,
                     format!(
-                        "{}{}(): project_ids= is for the list operations of one project (`{{project_id}}` in the path or `project_id=` in the query), called with list()",
+                        "{}(): project_ids= is for the list operations of one project (`{{project_id}}` in the path or `project_id=` in the query)",
                         op.name(),
-                        if self.iter { " (iter)" } else { "" }
                     ),
                 ));
             }
@@ -635,6 +634,16 @@ impl BoundOperation {
             updates,
             projects,
         } = self.prepare(py, args, kwargs)?;
+        if self.iter {
+            let queue: VecDeque<(Option<i64>, catalog::Prepared)> = match projects {
+                Some(each) => each.into_iter().map(|(id, r)| (Some(id), r)).collect(),
+                None => VecDeque::from([(None, req)]),
+            };
+            return Ok(RecordIterator::new(c, op, queue, is_async)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind());
+        }
         if let Some(projects) = projects {
             return dispatch(py, is_async, async move {
                 let ids: Vec<i64> = projects.iter().map(|(id, _)| *id).collect();
@@ -651,12 +660,6 @@ impl BoundOperation {
                     .await;
                 Ok(ProjectShares(op, shares))
             });
-        }
-        if self.iter {
-            return Ok(RecordIterator::new(c, op, req, is_async)
-                .into_pyobject(py)?
-                .into_any()
-                .unbind());
         }
         if op.sync {
             let items = match updates {
@@ -752,13 +755,23 @@ impl<'py> IntoPyObject<'py> for ProjectShares {
         if errors.is_empty() {
             return Ok(records);
         }
-        let err = imported!(py, "procore._exceptions", "_partial_pull_error")?.call1((
-            op.name(),
-            records,
-            errors,
-        ))?;
-        Err(PyErr::from_value(err))
+        Err(partial_pull_error(py, op, records, errors)?)
     }
+}
+
+/// `procore.PartialPullError` of a pull over several projects.
+fn partial_pull_error(
+    py: Python<'_>,
+    op: &'static Operation,
+    records: Bound<'_, PyAny>,
+    errors: Bound<'_, PyDict>,
+) -> PyResult<PyErr> {
+    let err = imported!(py, "procore._exceptions", "_partial_pull_error")?.call1((
+        op.name(),
+        records,
+        errors,
+    ))?;
+    Ok(PyErr::from_value(err))
 }
 
 /// A v1 list wrapped in a key (`{"requested_changes": [...]}`): page by page until a short one.
@@ -894,37 +907,79 @@ async fn sync_batches(
 
 struct IterState {
     client: Arc<LiveClient>,
-    req: catalog::Prepared,
+    /// The requests still to walk: one, or one per project of `project_ids=` (with its id).
+    queue: VecDeque<(Option<i64>, catalog::Prepared)>,
+    /// The project of the stream being read (`project_ids=`).
+    project: Option<i64>,
     stream: Option<core::PageStream>,
     buffer: VecDeque<Box<RawValue>>,
-    done: bool,
+    /// Projects whose walk failed: reported once the others are done.
+    failed: Vec<(i64, core::Error)>,
+}
+
+/// Why an iteration stopped early.
+enum IterFail {
+    Failed(core::Error),
+    /// `project_ids=`: these projects failed; every other project's records were yielded.
+    Projects(Vec<(i64, core::Error)>),
 }
 
 impl IterState {
-    async fn next(&mut self) -> core::Result<Option<Box<RawValue>>> {
+    async fn next(&mut self) -> Result<Option<Box<RawValue>>, IterFail> {
         loop {
             if let Some(v) = self.buffer.pop_front() {
                 return Ok(Some(v));
             }
-            if self.done {
-                return Ok(None);
-            }
             if self.stream.is_none() {
-                let r = &self.req;
-                self.stream = Some(self.client.pages(&r.path, &r.query, r.company_id)?);
+                let Some((project, r)) = self.queue.pop_front() else {
+                    if self.failed.is_empty() {
+                        return Ok(None);
+                    }
+                    return Err(IterFail::Projects(std::mem::take(&mut self.failed)));
+                };
+                self.project = project;
+                let stream = self.client.pages(&r.path, &r.query, r.company_id);
+                self.stream = Some(stream.map_err(IterFail::Failed)?);
             }
             let stream = self.stream.as_mut().expect("just set");
             match stream.next_page().await {
-                Some(Ok(page)) => self.buffer.extend(page),
+                Some(Ok(page)) => match self.project {
+                    Some(id) => self
+                        .buffer
+                        .extend(page.into_iter().map(|r| core::with_project_id(r, id))),
+                    None => self.buffer.extend(page),
+                },
                 Some(Err(e)) => {
-                    self.done = true;
                     self.stream = None;
-                    return Err(e);
+                    match self.project {
+                        // One project failing does not stop the others.
+                        Some(id) => self.failed.push((id, e)),
+                        None => {
+                            self.queue.clear();
+                            return Err(IterFail::Failed(e));
+                        }
+                    }
                 }
-                None => {
-                    self.done = true;
-                    self.stream = None;
-                }
+                None => self.stream = None,
+            }
+        }
+    }
+}
+
+impl IterFail {
+    fn into_pyerr(self, py: Python<'_>, op: &'static Operation) -> PyErr {
+        match self {
+            IterFail::Failed(e) => to_pyerr(py, e),
+            IterFail::Projects(failed) => {
+                let built = (|| {
+                    let errors = PyDict::new(py);
+                    for (id, e) in failed {
+                        errors.set_item(id, to_pyerr(py, e).into_value(py))?;
+                    }
+                    let none = convert(py, op, Payload::Records(Vec::new()))?;
+                    partial_pull_error(py, op, none, errors)
+                })();
+                built.unwrap_or_else(|e| e)
             }
         }
     }
@@ -932,14 +987,14 @@ impl IterState {
 
 enum IterEnd {
     Done,
-    Failed(core::Error),
+    Failed(&'static Operation, IterFail),
 }
 
 impl IntoPyErrLater for IterEnd {
     fn into_pyerr(self, py: Python<'_>) -> PyErr {
         match self {
             IterEnd::Done => PyStopAsyncIteration::new_err(()),
-            IterEnd::Failed(e) => to_pyerr(py, e),
+            IterEnd::Failed(op, e) => e.into_pyerr(py, op),
         }
     }
 }
@@ -957,17 +1012,18 @@ impl RecordIterator {
     fn new(
         client: Arc<LiveClient>,
         op: &'static Operation,
-        req: catalog::Prepared,
+        queue: VecDeque<(Option<i64>, catalog::Prepared)>,
         is_async: bool,
     ) -> Self {
         RecordIterator {
             op,
             state: Arc::new(tokio::sync::Mutex::new(IterState {
                 client,
-                req,
+                queue,
+                project: None,
                 stream: None,
                 buffer: VecDeque::new(),
-                done: false,
+                failed: Vec::new(),
             })),
             is_async,
         }
@@ -993,7 +1049,7 @@ impl RecordIterator {
         }
         let state = self.state.clone();
         let item = block_on(py, async move { state.lock().await.next().await })?
-            .map_err(|e| to_pyerr(py, e))?;
+            .map_err(|e| e.into_pyerr(py, self.op))?;
         item.map(|raw| Converted(self.op, Payload::Record(raw)).into_py_any(py))
             .transpose()
     }
@@ -1018,7 +1074,7 @@ impl RecordIterator {
             match state.lock().await.next().await {
                 Ok(Some(raw)) => Ok(Converted(op, Payload::Record(raw))),
                 Ok(None) => Err(IterEnd::Done),
-                Err(e) => Err(IterEnd::Failed(e)),
+                Err(e) => Err(IterEnd::Failed(op, e)),
             }
         })
     }

@@ -73,6 +73,7 @@ def sync_client(client: Client) -> None:
     # Pulls: a window where `filters[updated_at]` is documented, several projects at once.
     assert_type(client.rfis.list(project_ids=[1, 2], updated_since=datetime.datetime(2024, 5, 1)), ResultList[models.Rfi])
     assert_type(client.rfis.iter(project_id=1, updated_until="2024-05-01"), Iterator[models.Rfi])
+    assert_type(client.rfis.iter(project_ids=(1, 2)), Iterator[models.Rfi])
     assert_type(client.change_events.list(project_id=1, include_deleted="only"), ResultList[Dict[str, Any]])
     assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[models.RestV11ProjectsProjectIdSubmittalsRecycleBinGet200ResponseInner])
     assert_type(client.projects.create({"project": {"name": "x"}}), Any)
@@ -280,6 +281,6 @@ async def mistakes(client: Client, aclient: AsyncClient) -> None:
     # Where Procore documents no deleted-records filter, no project scope, or no window.
     client.rfis.list(project_ids=[1], include_deleted=True)  # type-error: reportCallIssue call-overload
     client.vendors.list(project_ids=[1])  # type-error: reportCallIssue call-arg
-    client.rfis.iter(project_ids=[1])  # type-error: reportCallIssue call-arg
+    client.rfis.iter(project_id=1, project_ids=[1])  # type-error: reportCallIssue call-overload
     client.rfis.lst(project_id=1)  # type-error: reportAttributeAccessIssue attr-defined
     aclient.rfis.list(project_id=1)[0]  # type-error: reportIndexIssue index
