@@ -737,6 +737,20 @@ def methods_of(ops_in_ns: list[dict]) -> list[tuple[str, dict]]:
     return sorted(out, key=lambda x: x[0])
 
 
+def projects_overload(op: dict, action: str, is_async: bool = False) -> list[str]:
+    """The `project_ids=` overload of a list (or iter) method whose path names the project,
+    beside the `project_id=` one (none for any other method)."""
+    if not (
+        action.startswith(("list", "iter")) and takes(op)["project_ids"] and op["scope_in"] == "path"
+    ):
+        return []
+    args, ret = signature(op, action, projects=True)
+    if is_async:
+        ret = f"AsyncIterator[{record_type(op)}]" if action.startswith("iter") else f"Coroutine[object, None, {ret}]"
+    doc = json.dumps(f"{op['method']} {op['path']}: {op['summary']} (several projects)")[1:-1]
+    return ["    @overload", f"    def {action}(self, {', '.join(args)}) -> {ret}:", f'        """{doc}"""']
+
+
 def render_pyi(ops: list[dict]) -> str:
     by_ns: dict[str, list[dict]] = defaultdict(list)
     for op in ops:
@@ -767,25 +781,19 @@ def render_pyi(ops: list[dict]) -> str:
             for action, op in methods_of(by_ns[ns]):
                 if ns in HANDWRITTEN and action in HANDWRITTEN[ns]:
                     continue
-                # A list over one project named in the path, or over several (`project_ids=`).
-                overloaded = (
-                    action.startswith(("list", "iter"))
-                    and takes(op)["project_ids"]
-                    and op["scope_in"] == "path"
-                )
-                for projects in (False, True) if overloaded else (False,):
-                    args, ret = signature(op, action, projects)
-                    if is_async:
-                        if action.startswith("iter"):
-                            ret = f"AsyncIterator[{record_type(op)}]"
-                        else:
-                            ret = f"Coroutine[object, None, {ret}]"
-                    doc = json.dumps(f"{op['method']} {op['path']}: {op['summary']}")[1:-1]
-                    doc = doc.replace('"""', '\\"\\"\\"')
-                    if overloaded:
-                        out.append("    @overload")
-                    out.append(f"    def {action}(self, {', '.join(args)}) -> {ret}:")
-                    out.append(f'        """{doc}"""')
+                if projects_overload(op, action):
+                    out.extend(projects_overload(op, action, is_async))
+                    out.append("    @overload")
+                args, ret = signature(op, action)
+                if is_async:
+                    if action.startswith("iter"):
+                        ret = f"AsyncIterator[{record_type(op)}]"
+                    else:
+                        ret = f"Coroutine[object, None, {ret}]"
+                doc = json.dumps(f"{op['method']} {op['path']}: {op['summary']}")[1:-1]
+                doc = doc.replace('"""', '\\"\\"\\"')
+                out.append(f"    def {action}(self, {', '.join(args)}) -> {ret}:")
+                out.append(f'        """{doc}"""')
             if out[-1] == f"class {cls}:":
                 out.append("    pass")
             out.append("")
