@@ -48,6 +48,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 from typing import IO, Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -187,11 +188,15 @@ def flatten(record: Dict[str, Any], prefix: str = "") -> Row:
 
 
 def stamp(row: Row) -> dt.datetime:
-    text = row.get("updated_at", "")
+    """A row's `updated_at` (the oldest possible when it has none that reads)."""
+    text = row.get("updated_at", "").replace("Z", "+00:00")
+    # Python before 3.11 reads fractions of 3 or 6 digits only.
+    text = re.sub(r"\.(\d+)", lambda m: "." + (m.group(1) + "000000")[:6], text)
     try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        t = dt.datetime.fromisoformat(text)
     except ValueError:
         return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
 def key_of(row: Row) -> Key:
