@@ -84,6 +84,30 @@ async def test_every_page_of_a_windowed_pull_asks_for_the_same_window(pulls_serv
 
 
 @pytest.mark.asyncio
+async def test_projects_list_and_iter_take_the_window_too(pulls_server):
+    server = pulls_server
+    async with server.async_client(company_id=server.company_id) as client:
+        await alogin(client, server)
+        everything = await client.projects.list(per_page=10)
+        since = sorted(utc(p.updated_at) for p in everything)[len(everything) // 2]
+        start = since.strftime("%Y-%m-%dT%H:%M:%SZ...")
+        want = [p.id for p in everything if utc(p.updated_at) >= since]
+        assert 3 <= len(want) < len(everything)
+        sent = Sent(server)
+        changed = await client.projects.list(per_page=10, updated_since=since)
+        assert [p.id for p in changed] == want
+        lazy_sent = Sent(server)
+        lazy = [p.id async for p in client.projects.iter(per_page=10, updated_since=since.isoformat())]
+        assert lazy == want
+        lazy_pages = lazy_sent.api("/rest/v1.0/projects")
+        for pages in (sent.api("/rest/v1.0/projects")[: -len(lazy_pages)], lazy_pages):
+            assert len(pages) >= 3
+            (window,) = {query_of(r).get("filters[updated_at]") for r in pages}
+            assert window.startswith(start)
+            assert all("updated_since" not in query_of(r) for r in pages)
+
+
+@pytest.mark.asyncio
 async def test_windows_and_deleted_records_are_refused_where_not_documented(pulls_server):
     server = pulls_server
     async with server.async_client(company_id=server.company_id) as client:

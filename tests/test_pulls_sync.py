@@ -85,6 +85,29 @@ def test_every_page_of_a_windowed_pull_asks_for_the_same_window(pulls_server):
                         and r.updated_at >= utc(start)]
 
 
+def test_projects_list_and_iter_take_the_window_too(pulls_server):
+    server = pulls_server
+    with server.client(company_id=server.company_id) as client:
+        login(client, server)
+        everything = client.projects.list(per_page=10)
+        since = sorted(utc(p.updated_at) for p in everything)[len(everything) // 2]
+        start = since.strftime("%Y-%m-%dT%H:%M:%SZ...")
+        want = [p.id for p in everything if utc(p.updated_at) >= since]
+        assert 3 <= len(want) < len(everything)
+        sent = Sent(server)
+        changed = client.projects.list(per_page=10, updated_since=since)
+        assert [p.id for p in changed] == want
+        lazy_sent = Sent(server)
+        lazy = [p.id for p in client.projects.iter(per_page=10, updated_since=since.isoformat())]
+        assert lazy == want
+        lazy_pages = lazy_sent.api("/rest/v1.0/projects")
+        for pages in (sent.api("/rest/v1.0/projects")[: -len(lazy_pages)], lazy_pages):
+            assert len(pages) >= 3
+            (window,) = {query_of(r).get("filters[updated_at]") for r in pages}
+            assert window.startswith(start)
+            assert all("updated_since" not in query_of(r) for r in pages)
+
+
 def test_windows_and_deleted_records_are_refused_where_not_documented(pulls_server):
     server = pulls_server
     with server.client(company_id=server.company_id) as client:

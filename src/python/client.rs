@@ -719,7 +719,7 @@ pub struct Projects {
 impl Projects {
     /// Every project of a company (all pages). Extra keyword arguments become query
     /// parameters (`per_page=50`, `filters={"by_status": "Active"}`). `progress=` as for
-    /// `paginate`.
+    /// `paginate`; `updated_since=` / `updated_until=` too.
     #[pyo3(signature = (company_id=None, *, progress=None, **filters))]
     fn list(
         &self,
@@ -731,7 +731,7 @@ impl Projects {
         let base = self.client.get();
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
-        let query = params_arg(py, filters.map(|f| f.as_any()))?;
+        let query = projects_query(py, filters)?;
         let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
@@ -762,7 +762,7 @@ impl Projects {
         let base = self.client.get();
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
-        let query = params_arg(py, filters.map(|f| f.as_any()))?;
+        let query = projects_query(py, filters)?;
         let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
@@ -808,6 +808,33 @@ impl Projects {
     ) -> PyResult<super::namespaces::BoundOperation> {
         super::namespaces::handwritten_fallback(&self.client, py, "projects", name)
     }
+}
+
+/// The query of `projects.list(**filters)` / `projects.iter(**filters)`: `updated_since` and
+/// `updated_until` are the `filters[updated_at]` window (projects document it), fixed now, not
+/// parameters sent as they are (which Procore would ignore, answering with every project).
+fn projects_query(
+    py: Python<'_>,
+    filters: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<(String, String)>> {
+    let Some(filters) = filters else {
+        return params_arg(py, None);
+    };
+    let rest = filters.copy()?;
+    let mut window = [None, None];
+    for (slot, key) in window.iter_mut().zip(["updated_since", "updated_until"]) {
+        if let Some(v) = rest.get_item(key)? {
+            rest.del_item(key)?;
+            *slot = Some(v);
+        }
+    }
+    let [since, until] = window;
+    window_query(
+        py,
+        params_arg(py, Some(rest.as_any()))?,
+        since.as_ref(),
+        until.as_ref(),
+    )
 }
 
 /// `query` with the `filters[updated_at]` window of `updated_since` / `updated_until`
