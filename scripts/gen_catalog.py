@@ -644,8 +644,20 @@ def py_type(p: dict) -> str:
     return t
 
 
-def signature(op: dict, action: str) -> tuple[list[str], str]:
-    """The parameters of a namespace method (after self) and its return type (sync)."""
+def takes(op: dict) -> dict[str, bool]:
+    """The pull's arguments an operation takes, by the rule of `Operation::takes_window`,
+    `takes_include_deleted` and `takes_project_ids` in src/core/catalog/mod.rs."""
+    names = {q["name"] for q in op["query"]}
+    return {
+        "window": "filters[updated_at]" in names,
+        "include_deleted": "filters[include_deleted]" in names,
+        "project_ids": op["paginates"] and op["method"] == "GET" and op["scope"] == "project",
+    }
+
+
+def signature(op: dict, action: str, projects: bool = False) -> tuple[list[str], str]:
+    """The parameters of a namespace method (after self) and its return type (sync);
+    `projects`: the `project_ids=` form of a list operation whose path names the project."""
     args: list[str] = []
     pos: list[str] = []
     kw: list[str] = []
@@ -679,6 +691,18 @@ def signature(op: dict, action: str) -> tuple[list[str], str]:
             kw.append(f"{g}: Mapping[str, Any] | None = None")
     if op["paginates"]:
         kw.append("per_page: int | None = None")
+    pull = takes(op)
+    if pull["window"]:
+        kw.append("updated_since: _DateTime | None = None")
+        kw.append("updated_until: _DateTime | None = None")
+    if pull["include_deleted"]:
+        kw.append('include_deleted: bool | Literal["with", "only"] | None = None')
+    if pull["project_ids"] and action.startswith(("list", "iter")):
+        if projects:
+            kw = [k for k in kw if not k.startswith("project_id:")]
+            kw.insert(0, "project_ids: Sequence[int]")
+        elif op["scope_in"] == "query":
+            kw.append("project_ids: Sequence[int] | None = None")
     kw.append("params: Mapping[str, Any] | None = None")
     if pos:
         args.extend(pos)
@@ -749,6 +773,20 @@ def methods_of(ops_in_ns: list[dict]) -> list[tuple[str, dict]]:
     return sorted(out, key=lambda x: x[0])
 
 
+def projects_overload(op: dict, action: str, is_async: bool = False) -> list[str]:
+    """The `project_ids=` overload of a list (or iter) method whose path names the project,
+    beside the `project_id=` one (none for any other method)."""
+    if not (
+        action.startswith(("list", "iter")) and takes(op)["project_ids"] and op["scope_in"] == "path"
+    ):
+        return []
+    args, ret = signature(op, action, projects=True)
+    if is_async:
+        ret = f"AsyncIterator[{record_type(op)}]" if action.startswith("iter") else f"Coroutine[object, None, {ret}]"
+    doc = json.dumps(f"{op['method']} {op['path']}: {op['summary']} (several projects)")[1:-1]
+    return ["    @overload", f"    def {action}(self, {', '.join(args)}) -> {ret}:", f'        """{doc}"""']
+
+
 def render_pyi(ops: list[dict]) -> str:
     by_ns: dict[str, list[dict]] = defaultdict(list)
     for op in ops:
@@ -760,7 +798,8 @@ def render_pyi(ops: list[dict]) -> str:
         "",
         "import datetime",
         "from typing import (",
-        "    Any, AsyncIterator, Coroutine, Iterator, Literal, Mapping, Sequence, Union, type_check_only,",
+        "    Any, AsyncIterator, Coroutine, Iterator, Literal, Mapping, Sequence, Union, overload,",
+        "    type_check_only,",
         ")",
         "",
         "from . import models as _models",
@@ -778,6 +817,9 @@ def render_pyi(ops: list[dict]) -> str:
             for action, op in methods_of(by_ns[ns]):
                 if ns in HANDWRITTEN and action in HANDWRITTEN[ns]:
                     continue
+                if projects_overload(op, action):
+                    out.extend(projects_overload(op, action, is_async))
+                    out.append("    @overload")
                 args, ret = signature(op, action)
                 if is_async:
                     if action.startswith("iter"):
@@ -839,6 +881,13 @@ def render_doc(ops: list[dict]) -> str:
             extra = []
             if op["paginates"]:
                 extra.append("paginated (`iter" + action[4:] + "` walks it lazily)")
+            pull = takes(op)
+            if pull["window"]:
+                extra.append("`updated_since=`/`updated_until=`")
+            if pull["include_deleted"]:
+                extra.append("`include_deleted=`")
+            if pull["project_ids"] and action.startswith("list"):
+                extra.append("`project_ids=`")
             if op["sync"]:
                 extra.append("sync action (batches of 1,000)")
             if op["response"]:

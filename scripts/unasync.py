@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (source, generated), relative to the repository.
 FILES: List[Tuple[str, str]] = [
     (f"tests/test_{name}_async.py", f"tests/test_{name}_sync.py")
-    for name in ("bad_input", "contract", "errors", "iteration", "seed")
+    for name in ("bad_input", "contract", "errors", "iteration", "pulls", "seed")
 ]
 
 # Lines dropped from the sync file.

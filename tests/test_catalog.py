@@ -187,11 +187,28 @@ def test_every_operation_is_reachable_by_its_name(server, make):
             asyncio.run(close())
 
 
-def test_namespaces_are_properties_of_both_client_classes():
-    for cls in (procore.Client, procore.AsyncClient):
+def test_namespaces_are_found_on_both_clients_and_listed_by_dir():
+    for client in (procore.Client(access_token="x"), procore.AsyncClient(access_token="x")):
+        listed = dir(client)
         for ns in REQUIRED:
-            assert isinstance(cls.__dict__[ns], property), ns
-    assert "rfis" in dir(procore.Client(access_token="x"))
+            assert type(getattr(client, ns)).__name__ == "Namespace", ns
+            assert ns in listed, ns
+        # the client's own attributes stay listed, and every name is listed once
+        assert {"me", "paginate", "projects", "close"} <= set(listed)
+        assert len(listed) == len(set(listed))
+        assert set(procore._procore._namespace_names()) <= set(listed)
+    # nothing of the catalog is made when procore is imported: the classes hold no namespace
+    for cls in (procore.Client, procore.AsyncClient):
+        assert not any(ns in vars(cls) for ns in REQUIRED)
+
+
+def test_unknown_client_attribute_is_an_attribute_error_naming_the_nearest():
+    client = procore.Client(access_token="x")
+    with pytest.raises(AttributeError, match=r"'Client' object has no attribute 'rfi'; did you mean rfis"):
+        client.rfi
+    with pytest.raises(AttributeError, match=r"no attribute '_repr_html_'$"):
+        client._repr_html_
+    assert not hasattr(client, "no_such_thing_at_all")
 
 
 def test_unknown_method_names_the_nearest(client):

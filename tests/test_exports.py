@@ -83,6 +83,7 @@ def test_star_import_gives_the_contract():
         ("ConfigError", "ProcoreError"),
         ("ConfigError", "ValueError"),
         ("OAuthError", "ProcoreError"),
+        ("PartialPullError", "ProcoreError"),
         ("APIError", "ProcoreError"),
         ("BadRequestError", "APIError"),
         ("AuthenticationError", "APIError"),

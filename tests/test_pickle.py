@@ -65,7 +65,8 @@ def test_every_exception_class_is_covered():
         if isinstance(getattr(procore, name), type)
         and issubclass(getattr(procore, name), BaseException)
     }
-    assert public == {type(e) for e in EXAMPLES}
+    # PartialPullError holds other errors (equal only field by field): its own test below.
+    assert public == {type(e) for e in EXAMPLES} | {procore.PartialPullError}
 
 
 def test_rate_limit_error_keeps_retry_after():
@@ -140,3 +141,21 @@ def test_a_not_found_error_in_a_worker_process_reaches_the_parent_intact(server,
     assert {**fields(error), "request_id": None} == {**fields(here.value), "request_id": None}
     assert error.status_code == 404 and error.method == "GET"
     assert "/rest/v1.0/projects/424242" in error.url
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_a_partial_pull_error_round_trips_with_its_records_and_errors(protocol):
+    error = _exceptions._partial_pull_error(
+        "rfis.list",
+        procore.ResultList([{"id": 1, "project_id": 7}]),
+        {8: _exceptions._api_error("no access", 403, **API_FIELDS)},
+    )
+    back = pickle.loads(pickle.dumps(error, protocol=protocol))
+    assert type(back) is procore.PartialPullError
+    assert str(back) == str(error) and "project 8" in str(back)
+    assert back.operation == "rfis.list" and back.project_ids == [8]
+    assert list(back.records) == [{"id": 1, "project_id": 7}]
+    assert type(back.records) is procore.ResultList
+    inner = back.errors[8]
+    assert type(inner) is procore.PermissionDeniedError
+    assert fields(inner) == fields(error.errors[8])

@@ -18,6 +18,7 @@ from ._exceptions import (
     MissingDependencyError,
     NotFoundError,
     OAuthError,
+    PartialPullError,
     PermissionDeniedError,
     ProcoreError,
     RateLimitError,
@@ -38,7 +39,6 @@ from ._procore import (
     catalog,
 )
 from ._results import ResultList
-from . import _namespaces  # noqa: E402,F401  (the namespaces of Client and AsyncClient)
 from . import models
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "OAuthError",
+    "PartialPullError",
     "PermissionDeniedError",
     "ProcoreError",
     "Project",

@@ -7,7 +7,7 @@ server sends is scrubbed of them before it reaches an exception.
 from __future__ import annotations
 
 import copyreg
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 __all__ = [
     "APIConnectionError",
@@ -20,6 +20,7 @@ __all__ = [
     "MissingDependencyError",
     "NotFoundError",
     "OAuthError",
+    "PartialPullError",
     "PermissionDeniedError",
     "ProcoreError",
     "RateLimitError",
@@ -167,3 +168,45 @@ def _api_error(message: str, status_code: int, **fields: Any) -> APIError:
     if cls is None:
         cls = ServerError if status_code >= 500 else APIError
     return cls(message, status_code=status_code, **fields)
+
+
+class PartialPullError(ProcoreError):
+    """A pull over several projects (``project_ids=[...]``) where some projects failed.
+
+    The message names the failed projects. ``records`` holds the records of every project that
+    succeeded (a ``ResultList``, in project then page order, each record with its
+    ``project_id``); ``errors`` maps each failed project's id to its error (a
+    ``PermissionDeniedError`` for a project the user cannot see, ...); ``project_ids`` lists
+    the failed projects in the order they were asked for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str = "",
+        records: Any = None,
+        errors: Optional[Dict[int, ProcoreError]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.records = records if records is not None else []
+        self.errors: Dict[int, ProcoreError] = dict(errors or {})
+        self.project_ids: List[int] = list(self.errors)
+
+
+def _partial_pull_error(
+    operation: str, records: Any, errors: Dict[int, ProcoreError]
+) -> PartialPullError:
+    failed = list(errors)
+    shown = "; ".join(
+        f"project {pid}: {type(err).__name__}: {err.message}" for pid, err in errors.items()
+        if pid in failed[:5]
+    )
+    more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+    message = (
+        f"{operation}(): {len(failed)} project{'s' if len(failed) != 1 else ''} failed "
+        f"({shown}{more}); the {len(records)} records of the other projects are in .records, "
+        "each failed project's error in .errors"
+    )
+    return PartialPullError(message, operation=operation, records=records, errors=errors)

@@ -446,6 +446,7 @@ class BaseClient(Generic[_IO]):
         updated_until: _When = None,
     ) -> PageIterator[_IO, ResultList[Dict[str, Any]]]:
         """The pages of a list endpoint, lazily, each a ``ResultList`` of dicts."""
+    def __dir__(self) -> list[str]: ...
     @property
     def companies(self) -> Companies[_IO]: ...
     @property

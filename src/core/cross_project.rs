@@ -71,15 +71,27 @@ pub fn check_project_ids(ids: &[i64]) -> Result<()> {
 }
 
 /// The record with `"project_id": project_id` added at its end when it has no `project_id`
-/// (its leading `id` stays first, for the models' fast reader). A record that is not a JSON
-/// object, or already names a project, is kept as it is.
+/// (its leading `id` stays first, for the models' fast reader), or set in place when the
+/// server sent `null` there. A record that is not a JSON object, or already names a project,
+/// is kept as it is.
 pub fn with_project_id(raw: Box<RawValue>, project_id: i64) -> Box<RawValue> {
     let text = raw.get().trim_end();
     if !text.ends_with('}') || !raw.get().trim_start().starts_with('{') {
         return raw;
     }
-    if field(&raw, "project_id").is_some() {
-        return raw;
+    match field(&raw, "project_id") {
+        None => {}
+        Some(serde_json::Value::Null) => {
+            // Rare: rewritten through a map (key order is kept).
+            let Ok(mut map) =
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(raw.get())
+            else {
+                return raw;
+            };
+            map.insert("project_id".into(), project_id.into());
+            return serde_json::value::to_raw_value(&map).unwrap_or(raw);
+        }
+        Some(_) => return raw,
     }
     let body = &text[..text.len() - 1];
     let empty = body.trim_start().trim_start_matches('{').trim().is_empty();
@@ -102,10 +114,28 @@ impl Client {
         for id in project_ids {
             self.api_url(&project_request(path, query, *id).0)?;
         }
-        let walks = futures::stream::iter(project_ids.iter().copied())
-            .map(|id| async move {
+        Ok(self
+            .walk_each(project_ids, |id| async move {
                 let (path, query) = project_request(path, query, id);
-                let records = self.paginate(&path, &query, company_id).await.map(|page| {
+                self.paginate(&path, &query, company_id).await
+            })
+            .await)
+    }
+
+    /// The walk of [`Client::walk_projects`] with the pull of one project given by `pull`
+    /// (requests built by the caller, each pull drift-proof as the client's own): at most
+    /// `max_concurrency` projects in flight, their requests under the one concurrency limit
+    /// and pacing; the result keeps the order of `project_ids`, each record with its
+    /// `project_id`.
+    pub async fn walk_each<F, Fut>(&self, project_ids: &[i64], pull: F) -> Vec<ProjectRecords>
+    where
+        F: Fn(i64) -> Fut,
+        Fut: std::future::Future<Output = Result<Page>>,
+    {
+        let pull = &pull;
+        futures::stream::iter(project_ids.iter().copied())
+            .map(|id| async move {
+                let records = pull(id).await.map(|page| {
                     page.into_iter()
                         .map(|r| with_project_id(r, id))
                         .collect::<Page>()
@@ -115,8 +145,9 @@ impl Client {
                     records,
                 }
             })
-            .buffered(self.inner.cfg.max_concurrency);
-        Ok(walks.collect().await)
+            .buffered(self.inner.cfg.max_concurrency)
+            .collect()
+            .await
     }
 }
 
@@ -165,10 +196,10 @@ mod tests {
             with_project_id(raw(r#"{"id":1,"project_id":4}"#), 9).get(),
             r#"{"id":1,"project_id":4}"#
         );
-        // One the server sent, even null, is kept; not an object: kept.
+        // A null one is set in place; not an object: kept.
         assert_eq!(
-            with_project_id(raw(r#"{"project_id":null}"#), 9).get(),
-            r#"{"project_id":null}"#
+            with_project_id(raw(r#"{"id":1,"project_id":null,"b":2}"#), 9).get(),
+            r#"{"id":1,"project_id":9,"b":2}"#
         );
         assert_eq!(with_project_id(raw("[1]"), 9).get(), "[1]");
     }

@@ -37,7 +37,7 @@ mod window;
 pub use api::{ProjectsRequest, COMPANIES_PATH, ME_PATH, PROJECTS_PATH};
 pub use client::Client;
 pub use config::{ClientOptions, Config};
-pub use cross_project::{ProjectRecords, PROJECT_PLACEHOLDER};
+pub use cross_project::{check_project_ids, with_project_id, ProjectRecords, PROJECT_PLACEHOLDER};
 pub use error::{ApiError, Error, Result};
 pub use logs::LOG_TARGETS;
 pub use models::{Company, Me, Project};

@@ -285,6 +285,21 @@ pub(crate) fn match_request(method: &Method, path: &str) -> Option<Matched> {
             }
         }
     }
+    // `PATCH <list>/{id}/recycle` moves a record to the list's recycle bin (RFIs).
+    if let Some((base, id)) = path
+        .strip_suffix("/recycle")
+        .filter(|_| *method == Method::PATCH)
+        .and_then(|rest| rest.rsplit_once('/'))
+    {
+        if let Some((route, values)) = list(base).filter(|(r, _)| recycle_bin(*r).is_some()) {
+            return Some(Matched {
+                route,
+                action: Action::Delete,
+                values,
+                id: Some(percent_decode(id)),
+            });
+        }
+    }
     let (base, last) = path.rsplit_once('/')?;
     let (route, values) = list(base)?;
     let w = ROUTES[route as usize].writes;
@@ -300,6 +315,17 @@ pub(crate) fn match_request(method: &Method, path: &str) -> Option<Matched> {
         values,
         id: (action != Action::Sync).then(|| percent_decode(last)),
     })
+}
+
+/// The recycle bin route of a list route (`<list>/recycle_bin`), when Procore has one.
+fn recycle_bin(route: u16) -> Option<u16> {
+    route_by_path(&format!("{}/recycle_bin", ROUTES[route as usize].path()))
+}
+
+/// The list route whose deleted records a recycle bin route lists.
+fn recycled_list(route: u16) -> Option<u16> {
+    let parent = ROUTES[route as usize].path().strip_suffix("/recycle_bin")?;
+    route_by_path(parent).filter(|r| ROUTES[*r as usize].is_list())
 }
 
 // ----------------------------------------------------------------------------- state
@@ -1166,7 +1192,12 @@ fn include_deleted(q: &[(String, String)]) -> bool {
     ["filters[include_deleted]", "include_deleted"]
         .iter()
         .filter_map(|k| first(q, k))
-        .any(|v| matches!(v.trim(), "true" | "1" | "yes"))
+        .any(|v| matches!(v.trim(), "true" | "1" | "yes" | "with" | "only"))
+}
+
+/// `filters[include_deleted]=only`: deleted records alone (Procore's `with` lists both).
+fn deleted_only(q: &[(String, String)]) -> bool {
+    first(q, "filters[include_deleted]").is_some_and(|v| v.trim() == "only")
 }
 
 /// A `filters[updated_at]` (or `created_at`) range: `START...END`, each end a date or a
@@ -1229,6 +1260,30 @@ fn list(
 ) -> Result<Response<Body>, Reject> {
     let route = &ROUTES[m.route as usize];
     let coll = collection(st, m.route, parts.uri.path(), q, scope);
+    // A recycle bin lists its own (generated) records, then those deleted from its list.
+    let recycled: Vec<Value> = match recycled_list(m.route) {
+        Some(parent) => {
+            let path = parts.uri.path();
+            let list = collection(
+                st,
+                parent,
+                path.strip_suffix("/recycle_bin").unwrap_or(path),
+                q,
+                scope,
+            );
+            let inner = st.generated.lock();
+            inner.collections.get(&list.key).map_or_else(Vec::new, |o| {
+                o.edits
+                    .values()
+                    .filter_map(|e| match e {
+                        Edit::Deleted(v) => Some(v.clone()),
+                        Edit::Live(_) => None,
+                    })
+                    .collect()
+            })
+        }
+        None => Vec::new(),
+    };
     let bad = |e: String| reject(StatusCode::BAD_REQUEST, e);
     let ids: Option<HashSet<i64>> = match filter_values(q, "id") {
         None => None,
@@ -1247,6 +1302,7 @@ fn list(
         None => None,
     };
     let include = include_deleted(q);
+    let only = deleted_only(q);
     // Equality filters on other declared scalar fields.
     let mut equal: Vec<(&str, Vec<String>)> = Vec::new();
     for f in fields_of(ty) {
@@ -1271,10 +1327,11 @@ fn list(
             .get(&coll.key)
             .map(|o| (o.edits.clone(), o.created.clone()))
     };
-    let plain = ids.is_none() && updated.is_none() && created.is_none() && equal.is_empty();
+    let plain =
+        ids.is_none() && updated.is_none() && created.is_none() && equal.is_empty() && !only;
 
     // The fast path: nothing edited, nothing filtered: a range of indices (pages cached).
-    if plain && overlay.is_none() {
+    if plain && overlay.is_none() && recycled.is_empty() {
         let total = coll.count;
         let (start, end, link) = page_bounds(st, parts, q, page, per_page, total);
         let cache_key = (coll.key.clone(), m.route, start, end);
@@ -1330,6 +1387,7 @@ fn list(
     };
     let stored_ok = |v: &Value, deleted: bool| {
         (include || !deleted)
+            && (deleted || !only)
             && in_range(stamp(v, "updated_at"), updated)
             && in_range(stamp(v, "created_at"), created)
     };
@@ -1361,7 +1419,10 @@ fn list(
         // Edited generated records may have left the range of indices (or entered it).
         let mut merged: BTreeMap<usize, Entry> = BTreeMap::new();
         for i in indices {
-            if !edits.contains_key(&(base + i as i64)) && in_range(Some(created_at(i)), created) {
+            if !only
+                && !edits.contains_key(&(base + i as i64))
+                && in_range(Some(created_at(i)), created)
+            {
                 merged.insert(i, Entry::Base(i));
             }
         }
@@ -1389,7 +1450,8 @@ fn list(
                 }
                 Some(_) => {}
                 None => {
-                    if in_range(Some(updated_at(i)), updated)
+                    if !only
+                        && in_range(Some(updated_at(i)), updated)
                         && in_range(Some(created_at(i)), created)
                     {
                         entries.push(Entry::Base(i));
@@ -1406,6 +1468,20 @@ fn list(
             Some(Edit::Live(v)) if stored_ok(v, false) => entries.push(Entry::Stored(v.clone())),
             Some(Edit::Deleted(v)) if stored_ok(v, true) => entries.push(Entry::Stored(v.clone())),
             _ => {}
+        }
+    }
+    for v in recycled {
+        let id = v.get("id").and_then(|i| {
+            i.as_i64()
+                .or_else(|| i.as_str().and_then(|t| t.parse().ok()))
+        });
+        if ids
+            .as_ref()
+            .is_none_or(|s| id.is_some_and(|id| s.contains(&id)))
+            && in_range(stamp(&v, "updated_at"), updated)
+            && in_range(stamp(&v, "created_at"), created)
+        {
+            entries.push(Entry::Stored(v));
         }
     }
     let render = |e: &Entry| -> Vec<u8> {
@@ -1739,7 +1815,9 @@ fn delete(
 ) -> Result<Response<Body>, Reject> {
     let route = &ROUTES[m.route as usize];
     let raw_id = m.id.clone().unwrap_or_default();
-    let list_path = parts.uri.path().rsplit_once('/').map(|x| x.0).unwrap_or("");
+    let path = parts.uri.path();
+    let path = path.strip_suffix("/recycle").unwrap_or(path);
+    let list_path = path.rsplit_once('/').map(|x| x.0).unwrap_or("");
     let coll = collection(st, m.route, list_path, q, scope);
     let id = parse_id(&raw_id).ok_or_else(|| not_found(&resource_name(route.path()), &raw_id))?;
     let mut v = find_record(st, &coll, id, list_type(m.route), false)
@@ -1942,6 +2020,21 @@ mod tests {
         let m = match_request(&Method::POST, "/rest/v1.0/projects/5/rfis").unwrap();
         assert_eq!(m.action, Action::Create);
         assert!(match_request(&Method::POST, "/rest/v1.0/nothing").is_none());
+    }
+
+    #[test]
+    fn a_recycled_record_goes_to_its_lists_recycle_bin() {
+        let m = match_request(&Method::PATCH, "/rest/v1.0/projects/5/rfis/77/recycle").unwrap();
+        assert_eq!(
+            ROUTES[m.route as usize].path(),
+            "/rest/v1.0/projects/{project_id}/rfis"
+        );
+        assert_eq!((m.action, m.id.as_deref()), (Action::Delete, Some("77")));
+        let bin = route_by_path("/rest/v1.0/projects/{project_id}/rfis/recycle_bin").unwrap();
+        assert_eq!(recycle_bin(m.route), Some(bin));
+        assert_eq!(recycled_list(bin), Some(m.route));
+        // A list without a recycle bin recycles nothing.
+        assert!(match_request(&Method::PATCH, "/rest/v1.0/vendors/7/recycle").is_none());
     }
 
     #[test]

@@ -252,6 +252,39 @@ impl BaseClient {
         dispatch(py, self.is_async, async move { c.me().await.map(Me::from) })
     }
 
+    /// A resource namespace of the catalog (`client.rfis`), found when normal lookup fails:
+    /// made when read, so importing `procore` builds none of the catalog's namespaces.
+    fn __getattr__(slf: &Bound<'_, Self>, name: &str) -> PyResult<super::namespaces::Namespace> {
+        if let Some(ns) = super::namespaces::Namespace::new(slf.clone().unbind(), name) {
+            return Ok(ns);
+        }
+        let kind = slf.get_type().name()?;
+        let near = if name.starts_with('_') {
+            Vec::new()
+        } else {
+            core::catalog::nearest(name, core::catalog::namespaces())
+        };
+        Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+            "'{kind}' object has no attribute '{name}'{}",
+            if near.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", near.join(", "))
+            }
+        )))
+    }
+
+    /// The client's attributes and every namespace of the catalog (for completion).
+    fn __dir__(slf: &Bound<'_, Self>) -> PyResult<Vec<String>> {
+        let py = slf.py();
+        let object = py.get_type::<pyo3::types::PyAny>();
+        let mut names: Vec<String> = object.call_method1("__dir__", (slf,))?.extract()?;
+        names.extend(core::catalog::namespaces().map(str::to_string));
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// Companies: `client.companies.list()`.
     #[getter]
     fn companies(slf: &Bound<'_, Self>) -> Companies {
@@ -719,7 +752,7 @@ pub struct Projects {
 impl Projects {
     /// Every project of a company (all pages). Extra keyword arguments become query
     /// parameters (`per_page=50`, `filters={"by_status": "Active"}`). `progress=` as for
-    /// `paginate`.
+    /// `paginate`; `updated_since=` / `updated_until=` too.
     #[pyo3(signature = (company_id=None, *, progress=None, **filters))]
     fn list(
         &self,
@@ -731,7 +764,7 @@ impl Projects {
         let base = self.client.get();
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
-        let query = params_arg(py, filters.map(|f| f.as_any()))?;
+        let query = projects_query(py, filters)?;
         let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
@@ -762,7 +795,7 @@ impl Projects {
         let base = self.client.get();
         let c = base.core(py)?;
         let company = id_arg(py, "company_id", company_id)?;
-        let query = params_arg(py, filters.map(|f| f.as_any()))?;
+        let query = projects_query(py, filters)?;
         let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
@@ -810,6 +843,33 @@ impl Projects {
     }
 }
 
+/// The query of `projects.list(**filters)` / `projects.iter(**filters)`: `updated_since` and
+/// `updated_until` are the `filters[updated_at]` window (projects document it), fixed now, not
+/// parameters sent as they are (which Procore would ignore, answering with every project).
+fn projects_query(
+    py: Python<'_>,
+    filters: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<(String, String)>> {
+    let Some(filters) = filters else {
+        return params_arg(py, None);
+    };
+    let rest = filters.copy()?;
+    let mut window = [None, None];
+    for (slot, key) in window.iter_mut().zip(["updated_since", "updated_until"]) {
+        if let Some(v) = rest.get_item(key)? {
+            rest.del_item(key)?;
+            *slot = Some(v);
+        }
+    }
+    let [since, until] = window;
+    window_query(
+        py,
+        params_arg(py, Some(rest.as_any()))?,
+        since.as_ref(),
+        until.as_ref(),
+    )
+}
+
 /// `query` with the `filters[updated_at]` window of `updated_since` / `updated_until`
 /// (datetimes, dates or ISO 8601 strings), fixed now.
 fn window_query(
@@ -818,6 +878,16 @@ fn window_query(
     since: Option<&Bound<'_, PyAny>>,
     until: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<(String, String)>> {
+    Ok(core::with_window(&query, window_arg(py, since, until)?))
+}
+
+/// The `START...END` window of `updated_since` / `updated_until`, fixed now (`None` when
+/// neither is given): `paginate`'s, and the namespaces' list operations'.
+pub(crate) fn window_arg(
+    py: Python<'_>,
+    since: Option<&Bound<'_, PyAny>>,
+    until: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<String>> {
     let text = |name: &str, v: Option<&Bound<'_, PyAny>>| -> PyResult<Option<String>> {
         match v {
             None => Ok(None),
@@ -832,7 +902,6 @@ fn window_query(
         }
     };
     let (since, until) = (text("updated_since", since)?, text("updated_until", until)?);
-    let window = core::updated_window(since.as_deref(), until.as_deref(), core::now_unix() as i64)
-        .map_err(|e| to_pyerr(py, e))?;
-    Ok(core::with_window(&query, window))
+    core::updated_window(since.as_deref(), until.as_deref(), core::now_unix() as i64)
+        .map_err(|e| to_pyerr(py, e))
 }

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::catalog::Operation as PyOperation;
-use super::client::BaseClient;
+use super::client::{window_arg, BaseClient};
 use super::convert::params_arg;
 use super::errors::{config_error, to_pyerr};
 use super::lifecycle::LiveClient;
@@ -310,6 +310,201 @@ pub struct BoundOperation {
     iter: bool,
 }
 
+/// A checked call, ready to send.
+struct Call {
+    client: Arc<LiveClient>,
+    req: catalog::Prepared,
+    /// The items of a sync action.
+    updates: Option<Value>,
+    /// `project_ids=`: each project's request, in the caller's order.
+    projects: Option<Vec<(i64, catalog::Prepared)>>,
+}
+
+/// The arguments of a pull rather than of the operation: `updated_since`, `updated_until`,
+/// `include_deleted`, `project_ids`.
+#[derive(Default)]
+struct PullArgs<'py> {
+    since: Option<Bound<'py, PyAny>>,
+    until: Option<Bound<'py, PyAny>>,
+    include_deleted: Option<Bound<'py, PyAny>>,
+    project_ids: Option<Bound<'py, PyAny>>,
+}
+
+impl<'py> PullArgs<'py> {
+    /// Takes `key` when it is one of the pull's arguments (`None` values are not given) and
+    /// not a query parameter the operation documents under that name (`include_deleted` of
+    /// `punch_items.get`, `project_ids` of `schedule_summary.get`), which stays one.
+    fn take(&mut self, op: &Operation, key: &str, v: &Bound<'py, PyAny>) -> bool {
+        if op.query().iter().any(|p| p.name() == key) {
+            return false;
+        }
+        let slot = match key {
+            "updated_since" => &mut self.since,
+            "updated_until" => &mut self.until,
+            "include_deleted" => &mut self.include_deleted,
+            "project_ids" => &mut self.project_ids,
+            _ => return false,
+        };
+        if !v.is_none() {
+            *slot = Some(v.clone());
+        }
+        true
+    }
+
+    /// Puts the window and the deleted-records filter into the `filters` argument, after
+    /// checking that the operation documents them (before anything is sent).
+    fn apply(
+        &self,
+        py: Python<'_>,
+        op: &Operation,
+        named: &mut Map<String, Value>,
+    ) -> PyResult<()> {
+        let refuse = |arg: &str, filter: &str| {
+            config_error(
+                py,
+                format!(
+                    "{}(): {arg}= is not accepted: this operation ({}) does not document {filter}",
+                    op.name(),
+                    op.route()
+                ),
+            )
+        };
+        let mut extra: Vec<(&str, Value)> = Vec::new();
+        for (arg, v) in [
+            ("updated_since", &self.since),
+            ("updated_until", &self.until),
+        ] {
+            if v.is_some() && !op.takes_window() {
+                return Err(refuse(arg, core::UPDATED_AT_FILTER));
+            }
+        }
+        if let Some(window) = window_arg(py, self.since.as_ref(), self.until.as_ref())? {
+            extra.push(("updated_at", Value::String(window)));
+        }
+        if let Some(v) = &self.include_deleted {
+            if !op.takes_include_deleted() {
+                return Err(refuse("include_deleted", catalog::INCLUDE_DELETED_FILTER));
+            }
+            let value = if v.is_instance_of::<PyBool>() {
+                v.is_truthy()?.then_some("with")
+            } else {
+                match v.extract::<String>().ok().as_deref() {
+                    Some("with") => Some("with"),
+                    Some("only") => Some("only"),
+                    _ => {
+                        return Err(config_error(
+                            py,
+                            format!(
+                                "{}(): include_deleted must be True, False, \"with\" or \"only\", not {}",
+                                op.name(),
+                                v.repr()?
+                            ),
+                        ))
+                    }
+                }
+            };
+            if let Some(value) = value {
+                extra.push(("include_deleted", Value::from(value)));
+            }
+        }
+        if extra.is_empty() {
+            return Ok(());
+        }
+        let filters = named
+            .entry("filters")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if filters.is_null() {
+            *filters = Value::Object(Map::new());
+        }
+        // Not a mapping: `catalog::prepare` says so.
+        if let Value::Object(f) = filters {
+            for (key, value) in extra {
+                if f.get(key).is_some_and(|v| !v.is_null()) {
+                    let arg = if key == "updated_at" {
+                        "updated_since=/updated_until="
+                    } else {
+                        "include_deleted="
+                    };
+                    return Err(config_error(
+                        py,
+                        format!(
+                            "{}(): give {arg} or filters={{\"{key}\": …}}, not both",
+                            op.name()
+                        ),
+                    ));
+                }
+                f.insert(key.to_string(), value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The ids of `project_ids=`: a list (or any iterable but a string or a mapping) of positive
+/// integers (or integer-like objects, or strings of digits), none twice.
+fn project_ids_arg(py: Python<'_>, op: &Operation, v: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+    let bad = || {
+        config_error(
+            py,
+            format!(
+                "{}(): project_ids must be a list of project ids (integers)",
+                op.name()
+            ),
+        )
+    };
+    if v.is_instance_of::<PyString>()
+        || v.is_instance_of::<pyo3::types::PyBytes>()
+        || v.is_instance_of::<PyDict>()
+    {
+        return Err(bad());
+    }
+    let mut ids = Vec::new();
+    for item in v.try_iter().map_err(|_| bad())? {
+        let item = item?;
+        let id = if item.is_instance_of::<PyBool>() {
+            None
+        } else if item.is_instance_of::<PyInt>() {
+            item.extract::<i64>().ok()
+        } else if !item.is_instance_of::<PyFloat>() && item.hasattr("__index__")? {
+            // numpy's integers (`project_ids=frame["id"].values`).
+            item.call_method0("__index__")
+                .and_then(|i| i.extract::<i64>())
+                .ok()
+        } else if item.is_instance_of::<PyString>() {
+            let t: String = item.extract()?;
+            t.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|_| t.trim().bytes().all(|b| b.is_ascii_digit()))
+        } else {
+            None
+        };
+        match id {
+            Some(id) => ids.push(id),
+            None => {
+                return Err(config_error(
+                    py,
+                    format!(
+                        "{}(): project_ids must hold project ids (positive integers), not {}",
+                        op.name(),
+                        item.repr()?
+                    ),
+                ))
+            }
+        }
+    }
+    core::check_project_ids(&ids)
+        .map_err(|e| config_error(py, format!("{}(): {}", op.name(), error_text(e))))?;
+    Ok(ids)
+}
+
+fn error_text(e: Error) -> String {
+    match e {
+        Error::Config(m) => m,
+        other => other.to_string(),
+    }
+}
+
 impl BoundOperation {
     /// The checked request and the client to send it with.
     fn prepare(
@@ -317,8 +512,9 @@ impl BoundOperation {
         py: Python<'_>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<(Arc<LiveClient>, catalog::Prepared, Option<Value>)> {
+    ) -> PyResult<Call> {
         let op = self.op;
+        let mut pull = PullArgs::default();
         let base = self.client.get();
         let c = base.core(py)?;
         let mut named = Map::new();
@@ -360,6 +556,9 @@ impl BoundOperation {
             }
         }
         for (key, v) in given {
+            if pull.take(op, &key, &v) {
+                continue;
+            }
             match key.as_str() {
                 "params" => verbatim = params_arg(py, Some(&v))?,
                 "body" => body = Some(to_value(&v, "body")?).filter(|b| !b.is_null()),
@@ -390,19 +589,69 @@ impl BoundOperation {
                 }
             }
         }
-        let prepared = catalog::prepare(
-            op,
-            catalog::Args {
-                named,
-                verbatim,
-                body,
-                default_company: c.config().company_id,
-            },
-        )
-        .map_err(|e| to_pyerr(py, e))?;
+        pull.apply(py, op, &mut named)?;
+        let default_company = c.config().company_id;
+        let mut projects = None;
+        if let Some(v) = &pull.project_ids {
+            if !op.takes_project_ids() {
+                return Err(config_error(
+                    py,
+                    format!(
+                        "{}(): project_ids= is for the list operations of one project (`{{project_id}}` in the path or `project_id=` in the query)",
+                        op.name(),
+                    ),
+                ));
+            }
+            if named.get("project_id").is_some_and(|p| !p.is_null()) {
+                return Err(config_error(
+                    py,
+                    format!(
+                        "{}(): give project_id= (one project) or project_ids= (several), not both",
+                        op.name()
+                    ),
+                ));
+            }
+            let ids = project_ids_arg(py, op, v)?;
+            let mut each = Vec::with_capacity(ids.len());
+            for id in ids {
+                let mut named = named.clone();
+                named.insert("project_id".into(), Value::from(id));
+                let req = catalog::prepare(
+                    op,
+                    catalog::Args {
+                        named,
+                        verbatim: verbatim.clone(),
+                        body: body.clone(),
+                        default_company,
+                    },
+                )
+                .map_err(|e| to_pyerr(py, e))?;
+                c.api_url(&req.path).map_err(|e| to_pyerr(py, e))?;
+                each.push((id, req));
+            }
+            projects = Some(each);
+        }
+        let prepared = match &projects {
+            Some(each) => each[0].1.clone(),
+            None => catalog::prepare(
+                op,
+                catalog::Args {
+                    named,
+                    verbatim,
+                    body,
+                    default_company,
+                },
+            )
+            .map_err(|e| to_pyerr(py, e))?,
+        };
         // Path problems are reported before anything is scheduled.
         c.api_url(&prepared.path).map_err(|e| to_pyerr(py, e))?;
-        Ok((c, prepared, updates))
+        Ok(Call {
+            client: c,
+            req: prepared,
+            updates,
+            projects,
+        })
     }
 }
 
@@ -417,12 +666,38 @@ impl BoundOperation {
     ) -> PyResult<Py<PyAny>> {
         let op = self.op;
         let is_async = self.client.get().is_async;
-        let (c, req, updates) = self.prepare(py, args, kwargs)?;
+        let Call {
+            client: c,
+            req,
+            updates,
+            projects,
+        } = self.prepare(py, args, kwargs)?;
         if self.iter {
-            return Ok(RecordIterator::new(c, op, req, is_async)
+            let queue: VecDeque<(Option<i64>, catalog::Prepared)> = match projects {
+                Some(each) => each.into_iter().map(|(id, r)| (Some(id), r)).collect(),
+                None => VecDeque::from([(None, req)]),
+            };
+            return Ok(RecordIterator::new(c, op, queue, is_async)
                 .into_pyobject(py)?
                 .into_any()
                 .unbind());
+        }
+        if let Some(projects) = projects {
+            return dispatch(py, is_async, async move {
+                let ids: Vec<i64> = projects.iter().map(|(id, _)| *id).collect();
+                let reqs: std::collections::HashMap<i64, catalog::Prepared> =
+                    projects.into_iter().collect();
+                let (c, reqs) = (&c, &reqs);
+                let shares = c
+                    .walk_each(&ids, |id| async move {
+                        match reqs.get(&id) {
+                            Some(req) => list_records(c, op, req).await,
+                            None => Err(Error::Config(format!("project {id} was not prepared"))),
+                        }
+                    })
+                    .await;
+                Ok(ProjectShares(op, shares))
+            });
         }
         if op.sync {
             let items = match updates {
@@ -439,10 +714,7 @@ impl BoundOperation {
             .map_err(|e| config_error(py, format!("{}: {e}", op.name())))?;
         if op.paginates && method == Method::GET {
             return dispatch(py, is_async, async move {
-                let records = match op.list_key() {
-                    Some(key) if key != "data" => wrapped_pages(&c, &req, key).await?,
-                    _ => c.paginate(&req.path, &req.query, req.company_id).await?,
-                };
+                let records = list_records(&c, op, &req).await?;
                 Ok(Converted(op, Payload::Records(records)))
             });
         }
@@ -478,6 +750,62 @@ impl BoundOperation {
             self.op.route()
         )
     }
+}
+
+/// Every record of a list operation's request.
+async fn list_records(
+    c: &core::Client,
+    op: &'static Operation,
+    req: &catalog::Prepared,
+) -> core::Result<Vec<Box<RawValue>>> {
+    match op.list_key() {
+        Some(key) if key != "data" => wrapped_pages(c, req, key).await,
+        _ => c.paginate(&req.path, &req.query, req.company_id).await,
+    }
+}
+
+/// The shares of a `project_ids=` pull on their way to Python: one `ResultList` of every
+/// record in project then page order; when a project failed, `procore.PartialPullError`
+/// naming the failed projects, with the others' records (`.records`) and each failed
+/// project's error (`.errors`).
+pub struct ProjectShares(&'static Operation, Vec<core::ProjectRecords>);
+
+impl<'py> IntoPyObject<'py> for ProjectShares {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let ProjectShares(op, shares) = self;
+        let mut records = Vec::new();
+        let errors = PyDict::new(py);
+        for share in shares {
+            match share.records {
+                Ok(page) => records.extend(page),
+                Err(e) => errors.set_item(share.project_id, to_pyerr(py, e).into_value(py))?,
+            }
+        }
+        let records = convert(py, op, Payload::Records(records))?;
+        if errors.is_empty() {
+            return Ok(records);
+        }
+        Err(partial_pull_error(py, op, records, errors)?)
+    }
+}
+
+/// `procore.PartialPullError` of a pull over several projects.
+fn partial_pull_error(
+    py: Python<'_>,
+    op: &'static Operation,
+    records: Bound<'_, PyAny>,
+    errors: Bound<'_, PyDict>,
+) -> PyResult<PyErr> {
+    let err = imported!(py, "procore._exceptions", "_partial_pull_error")?.call1((
+        op.name(),
+        records,
+        errors,
+    ))?;
+    Ok(PyErr::from_value(err))
 }
 
 /// A v1 list wrapped in a key (`{"requested_changes": [...]}`): page by page until a short one.
@@ -613,45 +941,95 @@ async fn sync_batches(
 
 struct IterState {
     client: Arc<LiveClient>,
-    req: catalog::Prepared,
-    /// A v1 list wrapped in this key: read whole by [`wrapped_pages`] on the first step.
+    /// The requests still to walk: one, or one per project of `project_ids=` (with its id).
+    queue: VecDeque<(Option<i64>, catalog::Prepared)>,
+    /// The project of the stream being read (`project_ids=`).
+    project: Option<i64>,
+    /// A v1 list wrapped in this key: each request read whole by [`wrapped_pages`].
     wrapped: Option<&'static str>,
     stream: Option<core::PageStream>,
     buffer: VecDeque<Box<RawValue>>,
-    done: bool,
+    /// Projects whose walk failed: reported once the others are done.
+    failed: Vec<(i64, core::Error)>,
+}
+
+/// Why an iteration stopped early.
+enum IterFail {
+    Failed(core::Error),
+    /// `project_ids=`: these projects failed; every other project's records were yielded.
+    Projects(Vec<(i64, core::Error)>),
 }
 
 impl IterState {
-    async fn next(&mut self) -> core::Result<Option<Box<RawValue>>> {
+    async fn next(&mut self) -> Result<Option<Box<RawValue>>, IterFail> {
         loop {
             if let Some(v) = self.buffer.pop_front() {
                 return Ok(Some(v));
             }
-            if self.done {
-                return Ok(None);
-            }
-            if let Some(key) = self.wrapped {
-                let records = wrapped_pages(&self.client, &self.req, key).await;
-                self.done = true;
-                self.buffer.extend(records?);
-                continue;
-            }
             if self.stream.is_none() {
-                let r = &self.req;
-                self.stream = Some(self.client.pages(&r.path, &r.query, r.company_id)?);
+                let Some((project, r)) = self.queue.pop_front() else {
+                    if self.failed.is_empty() {
+                        return Ok(None);
+                    }
+                    return Err(IterFail::Projects(std::mem::take(&mut self.failed)));
+                };
+                self.project = project;
+                if let Some(key) = self.wrapped {
+                    match (wrapped_pages(&self.client, &r, key).await, project) {
+                        (Ok(records), Some(id)) => self
+                            .buffer
+                            .extend(records.into_iter().map(|x| core::with_project_id(x, id))),
+                        (Ok(records), None) => self.buffer.extend(records),
+                        (Err(e), Some(id)) => self.failed.push((id, e)),
+                        (Err(e), None) => {
+                            self.queue.clear();
+                            return Err(IterFail::Failed(e));
+                        }
+                    }
+                    continue;
+                }
+                let stream = self.client.pages(&r.path, &r.query, r.company_id);
+                self.stream = Some(stream.map_err(IterFail::Failed)?);
             }
             let stream = self.stream.as_mut().expect("just set");
             match stream.next_page().await {
-                Some(Ok(page)) => self.buffer.extend(page),
+                Some(Ok(page)) => match self.project {
+                    Some(id) => self
+                        .buffer
+                        .extend(page.into_iter().map(|r| core::with_project_id(r, id))),
+                    None => self.buffer.extend(page),
+                },
                 Some(Err(e)) => {
-                    self.done = true;
                     self.stream = None;
-                    return Err(e);
+                    match self.project {
+                        // One project failing does not stop the others.
+                        Some(id) => self.failed.push((id, e)),
+                        None => {
+                            self.queue.clear();
+                            return Err(IterFail::Failed(e));
+                        }
+                    }
                 }
-                None => {
-                    self.done = true;
-                    self.stream = None;
-                }
+                None => self.stream = None,
+            }
+        }
+    }
+}
+
+impl IterFail {
+    fn into_pyerr(self, py: Python<'_>, op: &'static Operation) -> PyErr {
+        match self {
+            IterFail::Failed(e) => to_pyerr(py, e),
+            IterFail::Projects(failed) => {
+                let built = (|| {
+                    let errors = PyDict::new(py);
+                    for (id, e) in failed {
+                        errors.set_item(id, to_pyerr(py, e).into_value(py))?;
+                    }
+                    let none = convert(py, op, Payload::Records(Vec::new()))?;
+                    partial_pull_error(py, op, none, errors)
+                })();
+                built.unwrap_or_else(|e| e)
             }
         }
     }
@@ -659,14 +1037,14 @@ impl IterState {
 
 enum IterEnd {
     Done,
-    Failed(core::Error),
+    Failed(&'static Operation, IterFail),
 }
 
 impl IntoPyErrLater for IterEnd {
     fn into_pyerr(self, py: Python<'_>) -> PyErr {
         match self {
             IterEnd::Done => PyStopAsyncIteration::new_err(()),
-            IterEnd::Failed(e) => to_pyerr(py, e),
+            IterEnd::Failed(op, e) => e.into_pyerr(py, op),
         }
     }
 }
@@ -684,18 +1062,19 @@ impl RecordIterator {
     fn new(
         client: Arc<LiveClient>,
         op: &'static Operation,
-        req: catalog::Prepared,
+        queue: VecDeque<(Option<i64>, catalog::Prepared)>,
         is_async: bool,
     ) -> Self {
         RecordIterator {
             op,
             state: Arc::new(tokio::sync::Mutex::new(IterState {
                 client,
-                req,
+                queue,
+                project: None,
                 wrapped: op.list_key().filter(|k| *k != "data"),
                 stream: None,
                 buffer: VecDeque::new(),
-                done: false,
+                failed: Vec::new(),
             })),
             is_async,
         }
@@ -721,7 +1100,7 @@ impl RecordIterator {
         }
         let state = self.state.clone();
         let item = block_on(py, async move { state.lock().await.next().await })?
-            .map_err(|e| to_pyerr(py, e))?;
+            .map_err(|e| e.into_pyerr(py, self.op))?;
         item.map(|raw| Converted(self.op, Payload::Record(raw)).into_py_any(py))
             .transpose()
     }
@@ -746,7 +1125,7 @@ impl RecordIterator {
             match state.lock().await.next().await {
                 Ok(Some(raw)) => Ok(Converted(op, Payload::Record(raw))),
                 Ok(None) => Err(IterEnd::Done),
-                Err(e) => Err(IterEnd::Failed(e)),
+                Err(e) => Err(IterEnd::Failed(op, e)),
             }
         })
     }

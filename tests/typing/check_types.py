@@ -75,6 +75,11 @@ def sync_client(client: Client) -> None:
     assert_type(client.rfis.get_pdf(5, project_id=1), bytes)
     assert_type(client.crews_ids.list(project_id=1), ResultList[int])
     assert_type(client.rfis.iter(project_id=1), Iterator[models.Rfi])
+    # Pulls: a window where `filters[updated_at]` is documented, several projects at once.
+    assert_type(client.rfis.list(project_ids=[1, 2], updated_since=datetime.datetime(2024, 5, 1)), ResultList[models.Rfi])
+    assert_type(client.rfis.iter(project_id=1, updated_until="2024-05-01"), Iterator[models.Rfi])
+    assert_type(client.rfis.iter(project_ids=(1, 2)), Iterator[models.Rfi])
+    assert_type(client.change_events.list(project_id=1, include_deleted="only"), ResultList[Dict[str, Any]])
     assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[models.RestV11ProjectsProjectIdSubmittalsRecycleBinGet200ResponseInner])
     assert_type(client.projects.create({"project": {"name": "x"}}), Any)
     assert_type(procore.catalog.get("rfis.list"), Optional[Operation])
@@ -277,8 +282,12 @@ async def mistakes(client: Client, aclient: AsyncClient) -> None:
     {client.projects.get(1)}  # type-error: reportUnhashable -
     # Namespaces: a scope id the operation needs, a parameter it does not document, the
     # wrong type, a method the namespace does not have.
-    client.rfis.list()  # type-error: reportCallIssue call-arg
-    client.rfis.list(project_id=1, colour="red")  # type-error: reportCallIssue call-arg
-    client.rfis.list(project_id=1, per_page="50")  # type-error: reportArgumentType arg-type
+    client.rfis.list()  # type-error: reportCallIssue call-overload
+    client.rfis.list(project_id=1, colour="red")  # type-error: reportCallIssue call-overload
+    client.rfis.list(project_id=1, per_page="50")  # type-error: reportArgumentType call-overload
+    # Where Procore documents no deleted-records filter, no project scope, or no window.
+    client.rfis.list(project_ids=[1], include_deleted=True)  # type-error: reportCallIssue call-overload
+    client.vendors.list(project_ids=[1])  # type-error: reportCallIssue call-arg
+    client.rfis.iter(project_id=1, project_ids=[1])  # type-error: reportCallIssue call-overload
     client.rfis.lst(project_id=1)  # type-error: reportAttributeAccessIssue attr-defined
     aclient.rfis.list(project_id=1)[0]  # type-error: reportIndexIssue index

@@ -18,6 +18,11 @@ pub use operations::OPERATIONS;
 use operations::{BY_ROUTE, NAMESPACES};
 
 use super::error::{Error, Result};
+use super::window::UPDATED_AT_FILTER;
+
+/// The query key of Procore's deleted-records filter (`with`: deleted and live records,
+/// `only`: deleted ones).
+pub const INCLUDE_DELETED_FILTER: &str = "filters[include_deleted]";
 
 /// The type of a parameter, from the documentation's placeholder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +293,24 @@ impl Operation {
         self.path_params().iter().find(|p| p.name() == name)
     }
 
+    /// Takes `updated_since=` / `updated_until=`: it documents `filters[updated_at]`.
+    pub fn takes_window(&self) -> bool {
+        self.query_param(UPDATED_AT_FILTER).is_some()
+    }
+
+    /// Takes `include_deleted=`: it documents `filters[include_deleted]` (`with`, `only`).
+    pub fn takes_include_deleted(&self) -> bool {
+        self.query_param(INCLUDE_DELETED_FILTER).is_some()
+    }
+
+    /// Takes `project_ids=` in place of `project_id=`: a paginated GET scoped to one project
+    /// (`{project_id}` in its path or `project_id` in its query).
+    pub fn takes_project_ids(&self) -> bool {
+        self.paginates
+            && self.method == Method::Get
+            && matches!(self.scope, Scope::ProjectPath | Scope::ProjectQuery)
+    }
+
     fn is_v2(&self) -> bool {
         self.version().starts_with("v2")
     }
@@ -436,7 +459,7 @@ pub struct Args {
 }
 
 /// A checked request, ready to send.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prepared {
     pub path: String,
     pub query: Vec<(String, String)>,
