@@ -341,3 +341,15 @@ def test_every_list_has_a_lazy_twin_that_yields_the_same_records_sync_and_async(
             return [[r async for r in operator.attrgetter(name)(aclient)(**kwargs)] for _, name, kwargs in calls]
 
     assert asyncio.run(walk()) == lazy
+
+
+def test_a_wrapped_list_over_several_projects_lazily_and_eagerly(server):
+    # `{"project_dates": [...]}` per project, read whole per project; each record with its project.
+    with server.client(company_id=server.company_id) as client:
+        login(client, server)
+        projects = [p.id for p in client.projects.list(company_id=server.company_id)[:2]]
+        eager = client.project_project_dates.list(project_ids=projects)
+        lazy = list(client.project_project_dates.iter(project_ids=projects))
+    assert eager == lazy and len(lazy) == 2 * RECORDS
+    assert [r["project_id"] for r in lazy] == [projects[0]] * RECORDS + [projects[1]] * RECORDS
+    assert all(type(r) is model_of(procore.catalog.get("project_project_dates.list").response) for r in lazy)
