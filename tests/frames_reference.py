@@ -1,4 +1,6 @@
-"""List results to pandas and polars DataFrames, and the flattening of records into columns.
+"""The pure-Python conversion of list results to DataFrames that `procore._frames` replaced, kept
+as the reference the tests compare the Arrow-built DataFrames with (tests/test_frames_arrow.py).
+
 
 Both conversions share one pass over the records (``columns``, which the ``procore``
 command's ``csv`` and ``table`` formats use too): models become their ``to_dict()``, nested
@@ -20,7 +22,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
-from ._exceptions import MissingDependencyError
+from procore._exceptions import MissingDependencyError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas

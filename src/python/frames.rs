@@ -383,8 +383,17 @@ fn item<'py>(obj: &Bound<'py, PyAny>, index: usize, what: &str) -> PyResult<Item
             _ => return Err(not_a_record()),
         }
     };
-    let v = super::convert::to_json(&dict, &format!("{what}: item {index}"))?;
-    Ok(Item::Text(v.to_string()))
+    match super::convert::to_json(&dict, &format!("{what}: item {index}")) {
+        Ok(v) => Ok(Item::Text(v.to_string())),
+        // What the strict converter refuses (an integer beyond 64 bits), `json.dumps` writes.
+        Err(refused) => match module!(obj.py(), "json")?
+            .call_method1("dumps", (&dict,))
+            .and_then(|t| t.extract::<String>())
+        {
+            Ok(text) => Ok(Item::Text(text)),
+            Err(_) => Err(refused),
+        },
+    }
 }
 
 /// The records of a list (models or dicts) as an [`ArrowTable`]: one batch, typed by the
