@@ -5,6 +5,8 @@ their declared column types; the Arrow table itself."""
 from __future__ import annotations
 
 import json
+import sys
+import time
 from datetime import date, datetime, timezone
 
 import pandas as pd
@@ -17,6 +19,8 @@ from procore import ResultList
 from procore._procore import _decode_records
 
 import frames_reference as reference
+from helpers import Sent, login
+from procore.testing import MockServer
 
 BIG = 2**63 - 1
 ABOVE_2_53 = 2**53 + 1
@@ -182,3 +186,100 @@ def test_arrow_object_passes_to_pyarrow_and_duckdb():
     assert pl.from_arrow(t)["id"].to_list() == [BIG, ABOVE_2_53, 3]
     got = duckdb.sql("select sum(\"company.id\") as s from t").fetchall()[0]
     assert got == (ABOVE_2_53,)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet, as_arrow=True, Arrow pages
+
+
+def test_parquet_round_trip_equals_the_table(client, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    projects = client.projects.list()
+    path = tmp_path / "projects.parquet"
+    projects.to_parquet(path)
+    back = pq.read_table(path)
+    table = projects.to_arrow()
+    assert isinstance(table, pa.Table)
+    assert back.equals(table)
+    assert back.schema.field("created_at").type == pa.timestamp("us", tz="UTC")
+    # The awkward records too: the JSON fallback keeps its metadata.
+    path2 = tmp_path / "awkward.parquet"
+    ResultList(AWKWARD).to_parquet(str(path2))
+    back = pq.read_table(path2)
+    assert back.equals(ResultList(AWKWARD).to_arrow())
+    assert back.schema.field("mixed").metadata == {b"procore.fallback": b"json"}
+
+
+def test_parquet_through_polars_when_pyarrow_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    path = tmp_path / "p.parquet"
+    ResultList(AWKWARD).to_parquet(path)
+    back = pl.read_parquet(path)
+    polars.testing.assert_frame_equal(back, ResultList(AWKWARD).to_polars())
+
+
+def test_parquet_without_pyarrow_or_polars_names_them(monkeypatch, tmp_path):
+    for name in ("pyarrow", "pyarrow.parquet", "polars"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(procore.MissingDependencyError, match="pyarrow or polars"):
+        ResultList([{"id": 1}]).to_parquet(tmp_path / "x.parquet")
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_as_arrow_list_calls_build_no_records(client, server):
+    table = client.projects.list(as_arrow=True)
+    assert isinstance(table, procore.ArrowTable)
+    projects = client.projects.list()
+    assert table.num_rows == len(projects) == 250
+    assert table.column_names == list(projects.to_pandas().columns)
+    assert table.schema["created_at"] == "timestamp[us, tz=UTC]"
+    pd.testing.assert_frame_equal(table.to_pandas(), projects.to_pandas())
+    polars.testing.assert_frame_equal(table.to_polars(), projects.to_polars())
+    dicts = client.paginate("/rest/v1.0/companies", as_arrow=True)
+    assert isinstance(dicts, procore.ArrowTable)
+    assert dicts._column(dicts.column_names.index("id")) == server.company_ids
+
+
+@pytest.mark.asyncio
+async def test_as_arrow_on_the_async_client(aclient, server):
+    table = await aclient.projects.list(as_arrow=True)
+    assert table.num_rows == 250
+    params = {"company_id": server.company_id, "per_page": 100}
+    pages = [p async for p in aclient.iter_pages(PROJECTS, params, as_arrow=True)]
+    assert [p.num_rows for p in pages] == [100, 100, 50]
+
+
+PROJECTS = "/rest/v1.0/projects"
+
+
+def test_arrow_pages_keep_memory_bounded_by_the_pages_in_flight():
+    """2,000 pages of 10, each answered after 20 ms: a paused iterator of Arrow pages holds
+    the pages taken and a bounded read-ahead, not the pull."""
+    with MockServer(companies=1, projects_per_company=20_000) as server:
+        with server.client() as client:
+            login(client, server)
+            server.set_latency(0.02)
+            sent = Sent(server)
+            it = client.iter_pages(
+                PROJECTS, {"company_id": server.company_id, "per_page": 10}, as_arrow=True
+            )
+            first, second = next(it), next(it)
+            assert isinstance(first, procore.ArrowTable)
+            assert first.num_rows == second.num_rows == 10
+            ids = first._column(first.column_names.index("id"))
+            ids += second._column(second.column_names.index("id"))
+            assert len(set(ids)) == 20
+            most = 0
+            end = time.monotonic() + 1.0
+            while time.monotonic() < end:
+                most = max(most, len(sent.api(PROJECTS)))
+                time.sleep(0.01)
+            # pages taken + a channel of max_concurrency + one waiting + max_concurrency more
+            assert most <= 2 + 8 + 1 + 8, f"{most} of 2000 pages requested"
+            third = next(it)
+            assert third.num_rows == 10
+            assert not set(third._column(third.column_names.index("id"))) & set(ids)
+            del it

@@ -42,11 +42,10 @@ use arrow_array::{
     RecordBatchOptions, StringArray, TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::records::{
-    days_from_civil, object_entries, parse_date, parse_datetime, Kind, TypeDef, TYPES,
-};
+use super::records::{days_from_civil, parse_date, parse_datetime, Kind, TypeDef, TYPES};
 
 /// Separator of a nested column's name: `company.id`.
 pub const SEP: char = '.';
@@ -226,6 +225,10 @@ pub struct Columns<'a> {
     pub names: Vec<String>,
     pub values: Vec<Vec<(u32, &'a str)>>,
     index: HashMap<String, usize>,
+    /// The column of the n-th leaf of the last records, by n: records of one list share
+    /// their layout, so a leaf's column is usually found with one comparison, no hashing.
+    by_place: Vec<usize>,
+    place: usize,
 }
 
 impl<'a> Columns<'a> {
@@ -238,41 +241,54 @@ impl<'a> Columns<'a> {
             names: Vec::new(),
             values: Vec::new(),
             index: HashMap::new(),
+            by_place: Vec::new(),
+            place: 0,
         };
         let mut path = String::new();
         for (row, rec) in records.iter().enumerate() {
             let text = rec.as_ref();
-            let entries = if text.trim_start().starts_with('{') {
-                object_entries(text)
-            } else {
-                None
-            };
-            let entries = entries.ok_or(NotAnObject { index: row })?;
-            cols.add_object(row as u32, &mut path, entries);
+            cols.place = 0;
+            if !text.trim_start().starts_with('{') || !cols.add_object(row as u32, &mut path, text)
+            {
+                return Err(NotAnObject { index: row });
+            }
         }
         cols.drop_null_parents();
         Ok(cols)
     }
 
-    fn add_object(&mut self, row: u32, path: &mut String, entries: Vec<(String, &'a RawValue)>) {
-        let base = path.len();
-        for (key, value) in entries {
-            path.truncate(base);
-            path.push_str(&key);
-            let text = value.get();
-            if text.starts_with('{') {
-                if let Some(nested) = object_entries(text) {
-                    path.push(SEP);
-                    self.add_object(row, path, nested);
-                    continue;
-                }
-            }
-            self.push(path, row, text);
-        }
-        path.truncate(base);
+    /// The leaves of one JSON object (its text) into the columns; `false` when it is none.
+    fn add_object(&mut self, row: u32, path: &mut String, text: &'a str) -> bool {
+        let mut de = serde_json::Deserializer::from_str(text);
+        de::Deserializer::deserialize_map(
+            &mut de,
+            Leaves {
+                cols: self,
+                row,
+                path,
+            },
+        )
+        .is_ok()
     }
 
     fn column(&mut self, name: &str) -> usize {
+        let place = self.place;
+        self.place += 1;
+        if let Some(&i) = self.by_place.get(place) {
+            if self.names[i] == name {
+                return i;
+            }
+        }
+        let i = self.lookup(name);
+        if place < self.by_place.len() {
+            self.by_place[place] = i;
+        } else if place == self.by_place.len() {
+            self.by_place.push(i);
+        }
+        i
+    }
+
+    fn lookup(&mut self, name: &str) -> usize {
         match self.index.get(name) {
             Some(&i) => i,
             None => {
@@ -332,8 +348,71 @@ impl<'a> Columns<'a> {
     /// Declared columns no record has, appended (empty) in declaration order.
     fn add_declared(&mut self, declared: &[(String, ColType)]) {
         for (name, _) in declared {
-            self.column(name);
+            self.lookup(name);
         }
+    }
+}
+
+/// Walks one JSON object, pushing each leaf to its column; a nested object is walked in
+/// turn, its path the prefix of its leaves.
+struct Leaves<'c, 'a> {
+    cols: &'c mut Columns<'a>,
+    row: u32,
+    path: &'c mut String,
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Leaves<'_, 'a> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let base = self.path.len();
+        while let Some(key) = map.next_key_seed(Key)? {
+            let value: &'de RawValue = map.next_value()?;
+            self.path.truncate(base);
+            self.path.push_str(&key);
+            let text = value.get();
+            if text.starts_with('{') {
+                self.path.push(SEP);
+                if !self.cols.add_object(self.row, self.path, text) {
+                    return Err(de::Error::custom("not an object"));
+                }
+                continue;
+            }
+            self.cols.push(self.path, self.row, text);
+        }
+        self.path.truncate(base);
+        Ok(())
+    }
+}
+
+/// A key, borrowed from the text unless it has escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_string()))
     }
 }
 

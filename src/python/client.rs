@@ -338,7 +338,10 @@ impl BaseClient {
     /// `updated_since=` / `updated_until=` (datetimes, naive ones taken as UTC, or ISO 8601
     /// strings) send `filters[updated_at]=START...END`, the end defaulting to the moment of
     /// the call: every page asks for the same window.
-    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None, updated_since=None, updated_until=None))]
+    ///
+    /// `as_arrow=True` returns the records as a `procore.ArrowTable` (columns built in Rust,
+    /// no dict per record).
+    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None, updated_since=None, updated_until=None, as_arrow=false))]
     #[allow(clippy::too_many_arguments)]
     fn paginate(
         &self,
@@ -349,12 +352,20 @@ impl BaseClient {
         progress: Option<&Bound<'_, PyAny>>,
         updated_since: Option<&Bound<'_, PyAny>>,
         updated_until: Option<&Bound<'_, PyAny>>,
+        as_arrow: bool,
     ) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
         let query = window_query(py, params_arg(py, params)?, updated_since, updated_until)?;
         let company = id_arg(py, "company_id", company_id)?;
         let path = path.to_string();
         c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
+        if as_arrow {
+            return dispatch(py, self.is_async, async move {
+                c.paginate(&path, &query, company)
+                    .await
+                    .map(|raws| super::frames::Arrow::new(raws, None))
+            });
+        }
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,
@@ -374,7 +385,9 @@ impl BaseClient {
     /// The pages of a list endpoint, lazily: `for page in client.iter_pages(path)` (`async for`
     /// on an AsyncClient). Each page is a `ResultList` of dicts; pages are fetched ahead.
     /// `updated_since=` / `updated_until=` as for `paginate` (the window is fixed here).
-    #[pyo3(signature = (path, params=None, *, company_id=None, updated_since=None, updated_until=None))]
+    /// `as_arrow=True` yields each page as a `procore.ArrowTable` (one record batch).
+    #[pyo3(signature = (path, params=None, *, company_id=None, updated_since=None, updated_until=None, as_arrow=false))]
+    #[allow(clippy::too_many_arguments)]
     fn iter_pages(
         &self,
         py: Python<'_>,
@@ -383,6 +396,7 @@ impl BaseClient {
         company_id: Option<&Bound<'_, PyAny>>,
         updated_since: Option<&Bound<'_, PyAny>>,
         updated_until: Option<&Bound<'_, PyAny>>,
+        as_arrow: bool,
     ) -> PyResult<PageIterator> {
         let c = self.core(py)?;
         let query = window_query(py, params_arg(py, params)?, updated_since, updated_until)?;
@@ -393,7 +407,7 @@ impl BaseClient {
             path.to_string(),
             query,
             company,
-            Yields::Pages(Model::Dict),
+            Yields::Pages(if as_arrow { Model::Arrow } else { Model::Dict }),
             self.is_async,
         ))
     }
@@ -719,13 +733,14 @@ pub struct Projects {
 impl Projects {
     /// Every project of a company (all pages). Extra keyword arguments become query
     /// parameters (`per_page=50`, `filters={"by_status": "Active"}`). `progress=` as for
-    /// `paginate`.
-    #[pyo3(signature = (company_id=None, *, progress=None, **filters))]
+    /// `paginate`; `as_arrow=True` returns a `procore.ArrowTable` (no `Project` objects).
+    #[pyo3(signature = (company_id=None, *, progress=None, as_arrow=false, **filters))]
     fn list(
         &self,
         py: Python<'_>,
         company_id: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
+        as_arrow: bool,
         filters: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let base = self.client.get();
@@ -735,6 +750,13 @@ impl Projects {
         let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
+        if as_arrow {
+            return dispatch(py, base.is_async, async move {
+                c.paginate(&list.path, &list.query, Some(list.company_id))
+                    .await
+                    .map(|raws| super::frames::Arrow::new(raws, Some("Project")))
+            });
+        }
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,

@@ -11,7 +11,9 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchIterator};
 use arrow_schema::{DataType, Field, SchemaRef};
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyCapsule, PyDate, PyDateTime, PyDict, PyList, PyTzInfo};
+use pyo3::types::{
+    PyBool, PyBytes, PyCapsule, PyDate, PyDateTime, PyDict, PyList, PyString, PyTzInfo,
+};
 use serde_json::value::RawValue;
 
 use super::models::JsonToPy;
@@ -124,6 +126,23 @@ impl ArrowTable {
         self.rows()
     }
 
+    /// A pandas DataFrame of the table (`ResultList.to_pandas()`'s columns and types).
+    fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        module!(slf.py(), "procore._frames")?.call_method1("to_pandas", (slf,))
+    }
+
+    /// A polars DataFrame of the table (`ResultList.to_polars()`'s columns and types).
+    fn to_polars<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        module!(slf.py(), "procore._frames")?.call_method1("to_polars", (slf,))
+    }
+
+    /// Writes the table to a Parquet file (through pyarrow, or polars when pyarrow is
+    /// missing).
+    fn to_parquet<'py>(slf: &Bound<'py, Self>, path: &Bound<'py, PyAny>) -> PyResult<()> {
+        module!(slf.py(), "procore._frames")?.call_method1("to_parquet", (slf, path))?;
+        Ok(())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<procore.ArrowTable: {} rows, {} columns>",
@@ -135,14 +154,30 @@ impl ArrowTable {
     /// Column `i` as a list of Python values (JSON-text columns decoded).
     fn _column<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Bound<'py, PyList>> {
         let field = self.schema.field(i).clone();
-        let out = PyList::empty(py);
+        let fallback = is_fallback(&field);
+        let mut out: Vec<Bound<'py, PyAny>> = Vec::with_capacity(self.rows());
         let mut conv = JsonToPy::new(py);
+        let none = py.None().into_bound(py);
         for array in self.column(i)? {
-            for row in 0..array.len() {
-                out.append(value(py, &array, row, &field, &mut conv)?)?;
+            match array.data_type() {
+                // The common columns without a per-value dispatch.
+                DataType::Utf8 if !fallback => {
+                    for v in array.as_string::<i32>() {
+                        out.push(match v {
+                            Some(s) => PyString::new(py, s).into_any(),
+                            None => none.clone(),
+                        });
+                    }
+                }
+                DataType::Null => out.extend((0..array.len()).map(|_| none.clone())),
+                _ => {
+                    for row in 0..array.len() {
+                        out.push(value(py, &array, row, &field, &mut conv)?);
+                    }
+                }
             }
         }
-        Ok(out)
+        PyList::new(py, out)
     }
 
     /// The columns as pandas wants them: `(name, tag, data, nulls)`, with `tag` `"int"` or
@@ -446,6 +481,40 @@ pub fn _flat_columns<'py>(
         out.set_item(name, PyList::new(py, list)?)?;
     }
     Ok((cols.rows, out))
+}
+
+/// Records pulled by the core (raw JSON) as an [`ArrowTable`], typed by a hand-written model's
+/// declaration (`"Project"`, `"Company"`) or inferred: what a list call with `as_arrow=True`
+/// returns. The columns are built when the value is made (off the GIL when a core future
+/// returns it, see [`Arrow::build`]).
+pub struct Arrow {
+    table: Result<ArrowTable, columns::NotAnObject>,
+}
+
+impl Arrow {
+    pub fn new(raws: Vec<Box<RawValue>>, model: Option<&str>) -> Self {
+        let declared = model.and_then(columns::model_columns);
+        let texts: Vec<&str> = raws.iter().map(|r| r.get()).collect();
+        Arrow {
+            table: columns::record_batch(&texts, declared.as_deref()).map(ArrowTable::from_batch),
+        }
+    }
+}
+
+impl<'py> IntoPyObject<'py> for Arrow {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.table {
+            Ok(t) => Ok(Bound::new(py, t)?.into_any()),
+            Err(e) => Err(super::errors::to_pyerr(
+                py,
+                crate::core::Error::Decode(format!("as_arrow: {e}")),
+            )),
+        }
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
