@@ -41,7 +41,8 @@ def _ids(value: Any, kind: str) -> List[int]:
     if kind == "arrow":
         if hasattr(value, "column"):  # a pyarrow.Table
             return list(value.column("id").to_pylist())
-        return list(value._column(value.column_names.index("id")))
+        if hasattr(value, "_column"):  # a procore.ArrowTable
+            return list(value._column(value.column_names.index("id")))
     if kind == "models":
         return [p.id for p in value]
     return [r["id"] for r in value]
@@ -143,6 +144,9 @@ CONTENDERS = {
     "procore-polars": _procore(lambda c, a: _list(c, a).to_polars(), "polars", "polars"),
     "aiohttp-polars": _aiohttp(_polars_normalize, "polars", "polars"),
     "procore-arrow": _procore(lambda c, a: _list(c, a).to_arrow(), "arrow", "pyarrow"),
+    "procore-as-arrow": _procore(
+        lambda c, a: c.projects.list(per_page=a["per_page"], as_arrow=True), "arrow"
+    ),
     "procore-list": _procore(_list, "models"),
     "procore-paginate": _procore(_paginate, "dicts"),
     "procore-to-dict": _procore(lambda c, a: [p.to_dict() for p in _list(c, a)], "dicts"),

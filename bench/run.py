@@ -49,7 +49,8 @@ SCENARIOS: Dict[str, Tuple[str, ...]] = {
     "percall": ("procore-sync", "requests", "httpx"),
     "fanout": ("procore-async", "aiohttp"),
     "frames": ("procore-pandas", "aiohttp-pandas", "procore-polars", "aiohttp-polars",
-               "procore-arrow", "procore-list", "procore-paginate", "procore-to-dict", "aiohttp"),
+               "procore-arrow", "procore-as-arrow", "procore-list", "procore-paginate",
+               "procore-to-dict", "aiohttp"),
 }
 FLOOR = "floor (Rust)"
 METRICS = ("wall_s", "cpu_s", "rss_peak_mb")
@@ -75,6 +76,8 @@ CHECKS: List[Tuple[str, str, str, Tuple[str, ...], str, Optional[float]]] = [
      1.0),
     ("frames polars wall", "frames", "procore-polars", ("aiohttp-polars",), "wall_s", 0.2),
     ("frames to_arrow wall vs list", "frames", "procore-arrow", ("procore-list",), "wall_s", 1.5),
+    ("frames as_arrow wall vs list", "frames", "procore-as-arrow", ("procore-list",), "wall_s",
+     1.5),
     ("frames paginate wall", "frames", "procore-paginate", ("aiohttp",), "wall_s", 0.35),
     ("frames list+to_dict wall", "frames", "procore-to-dict", ("aiohttp",), "wall_s", 0.5),
     ("bulk async wall vs floor", "bulk", "procore-async", (FLOOR,), "wall_s", None),

@@ -84,7 +84,15 @@ def to_pandas(records: Iterable[Any]) -> "pandas.DataFrame":
     np = importlib.import_module("numpy")  # a dependency of pandas
     table = _table(records, "to_pandas()")
     data: Dict[str, Any] = {}
-    for name, tag, values, nulls in table._pandas_columns():
+    strings = _arrow_strings(pd)
+    arrow = None
+    for name, tag, values, nulls in table._pandas_columns(strings is not None):
+        if tag == "arrow":
+            # A string column, straight from Arrow into the dtype pandas infers for strings.
+            if arrow is None:
+                arrow = strings[0].table(table)
+            data[name] = arrow.column(name).to_pandas(types_mapper=strings[1])
+            continue
         if tag == "int":
             ints = np.frombuffer(values, dtype=np.int64).copy()
             if nulls is None:
@@ -104,6 +112,21 @@ def to_pandas(records: Iterable[Any]) -> "pandas.DataFrame":
             data[name] = pd.Series(values, dtype=object).infer_objects()
     frame: "pandas.DataFrame" = pd.DataFrame(data, index=pd.RangeIndex(table.num_rows))
     return frame
+
+
+def _arrow_strings(pd: Any) -> Any:
+    """``(pyarrow, types_mapper)`` when pandas infers Python strings as its pyarrow-backed
+    ``str`` dtype (pandas 3 with pyarrow installed): string columns can then go from Arrow to
+    that same dtype without a Python string each. ``None`` otherwise."""
+    try:
+        pa = importlib.import_module("pyarrow")
+    except ImportError:
+        return None
+    dtype = pd.Series(["x"], dtype=object).infer_objects().dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    string = pa.string()
+    return pa, lambda t: dtype if t == string else None
 
 
 # ----- polars ----------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ pub const FALLBACK_KEY: &str = "procore.fallback";
 pub const FALLBACK_JSON: &str = "json";
 /// Time zone of the timestamp columns.
 pub const UTC: &str = "UTC";
+/// Values from which a list's columns are built on two threads.
+const PARALLEL_VALUES: usize = 100_000;
 /// How deep declared nested records are expanded into declared columns.
 const MAX_DECLARED_DEPTH: usize = 4;
 
@@ -229,6 +231,8 @@ pub struct Columns<'a> {
     /// their layout, so a leaf's column is usually found with one comparison, no hashing.
     by_place: Vec<usize>,
     place: usize,
+    /// The first record is being read.
+    filling_first: bool,
 }
 
 impl<'a> Columns<'a> {
@@ -243,11 +247,13 @@ impl<'a> Columns<'a> {
             index: HashMap::new(),
             by_place: Vec::new(),
             place: 0,
+            filling_first: true,
         };
         let mut path = String::new();
         for (row, rec) in records.iter().enumerate() {
             let text = rec.as_ref();
             cols.place = 0;
+            cols.filling_first = row == 0;
             if !text.trim_start().starts_with('{') || !cols.add_object(row as u32, &mut path, text)
             {
                 return Err(NotAnObject { index: row });
@@ -294,7 +300,10 @@ impl<'a> Columns<'a> {
             None => {
                 let i = self.names.len();
                 self.names.push(name.to_string());
-                self.values.push(Vec::new());
+                // A column of the first record is most likely in every record: room for all
+                // of them at once (not for columns found later, which may be sparse).
+                let room = if self.filling_first { self.rows } else { 0 };
+                self.values.push(Vec::with_capacity(room));
                 self.index.insert(name.to_string(), i);
                 i
             }
@@ -721,9 +730,7 @@ pub fn record_batch<S: AsRef<str> + ?Sized>(
         None => HashMap::new(),
     };
     let rows = cols.rows;
-    let mut fields = Vec::with_capacity(cols.names.len());
-    let mut arrays = Vec::with_capacity(cols.names.len());
-    for (name, values) in cols.names.iter().zip(&cols.values) {
+    let column = |(name, values): (&String, &Vec<(u32, &str)>)| -> (Field, ArrayRef) {
         let ty = declared_types
             .get(name.as_str())
             .copied()
@@ -740,13 +747,67 @@ pub fn record_batch<S: AsRef<str> + ?Sized>(
             field =
                 field.with_metadata([(FALLBACK_KEY.to_string(), FALLBACK_JSON.to_string())].into());
         }
-        fields.push(field);
-        arrays.push(array);
-    }
+        (field, array)
+    };
+    let all: Vec<_> = cols.names.iter().zip(&cols.values).collect();
+    let values: usize = cols.values.iter().map(Vec::len).sum();
+    // The columns are independent: a big list builds them on two threads.
+    let built: Vec<(Field, ArrayRef)> = if values >= PARALLEL_VALUES && all.len() >= 2 {
+        let (a, b) = all.split_at(all.len() / 2);
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| b.iter().copied().map(column).collect::<Vec<_>>());
+            let mut first: Vec<_> = a.iter().copied().map(column).collect();
+            match second.join() {
+                Ok(rest) => first.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            first
+        })
+    } else {
+        all.into_iter().map(column).collect()
+    };
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = built.into_iter().unzip();
     let schema = Arc::new(Schema::new(fields));
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
     Ok(RecordBatch::try_new_with_options(schema, arrays, &options)
         .expect("every column is as long as the list and of its field's type"))
+}
+
+/// Every record of a list endpoint as Arrow record batches, one built from each page as it
+/// arrives (while the next pages are still coming), so the columns cost little more than the
+/// pull. When the pages' schemas differ (a column typed differently in one page: inferred
+/// types), one batch is built from every record instead, so the types hold for all of them.
+pub async fn pull(
+    client: &super::Client,
+    path: &str,
+    query: &[(String, String)],
+    company_id: Option<i64>,
+    declared: Option<&[(String, ColType)]>,
+) -> super::Result<Vec<RecordBatch>> {
+    let mut pages: Vec<super::Page> = Vec::new();
+    let mut batches: Vec<RecordBatch> = Vec::new();
+    let mut failed = None;
+    client
+        .walk_pages(path, query, company_id, |page, _total| {
+            let texts: Vec<&str> = page.iter().map(|r| r.get()).collect();
+            match record_batch(&texts, declared) {
+                Ok(b) => batches.push(b),
+                Err(e) => failed = Some(e),
+            }
+            pages.push(page);
+            std::future::ready(true)
+        })
+        .await?;
+    let decode = |e: NotAnObject| super::Error::Decode(format!("as_arrow: {e}"));
+    if let Some(e) = failed {
+        return Err(decode(e));
+    }
+    let one_schema = batches.windows(2).all(|w| w[0].schema() == w[1].schema());
+    if !batches.is_empty() && one_schema {
+        return Ok(batches);
+    }
+    let texts: Vec<&str> = pages.iter().flatten().map(|r| r.get()).collect();
+    Ok(vec![record_batch(&texts, declared).map_err(decode)?])
 }
 
 #[cfg(test)]

@@ -361,9 +361,7 @@ impl BaseClient {
         c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
         if as_arrow {
             return dispatch(py, self.is_async, async move {
-                c.paginate(&path, &query, company)
-                    .await
-                    .map(|raws| super::frames::Arrow::new(raws, None))
+                super::frames::Arrow::pull(&c, &path, &query, company, None).await
             });
         }
         if progress_wanted(py, progress)? {
@@ -752,9 +750,9 @@ impl Projects {
             .map_err(|e| to_pyerr(py, e))?;
         if as_arrow {
             return dispatch(py, base.is_async, async move {
-                c.paginate(&list.path, &list.query, Some(list.company_id))
+                let company = Some(list.company_id);
+                super::frames::Arrow::pull(&c, list.path, &list.query, company, Some("Project"))
                     .await
-                    .map(|raws| super::frames::Arrow::new(raws, Some("Project")))
             });
         }
         if progress_wanted(py, progress)? {

@@ -184,10 +184,27 @@ impl ArrowTable {
     /// `"datetime"` (`data` the int64 values, microseconds for date-times, as bytes; `nulls`
     /// one byte a row, or `None`), `"float"` (float64 bytes, NaN for nulls), or `"values"`
     /// (`data` a list of Python values).
-    fn _pandas_columns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    ///
+    /// With `strings_from_arrow`, a string column that holds a value is `(name, "arrow",
+    /// None, None)` instead: the caller reads it from the Arrow stream (no Python string
+    /// made here).
+    #[pyo3(signature = (strings_from_arrow=false))]
+    fn _pandas_columns<'py>(
+        &self,
+        py: Python<'py>,
+        strings_from_arrow: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
         let out = PyList::empty(py);
         for (i, field) in self.schema.fields().iter().enumerate() {
             let arrays = self.column(i)?;
+            if strings_from_arrow
+                && !is_fallback(field)
+                && matches!(field.data_type(), DataType::Utf8)
+                && arrays.iter().any(|a| a.null_count() < a.len())
+            {
+                out.append((field.name(), "arrow", py.None(), py.None()))?;
+                continue;
+            }
             let numeric = !is_fallback(field)
                 && matches!(
                     field.data_type(),
@@ -389,17 +406,18 @@ impl Declared {
 }
 
 fn item<'py>(obj: &Bound<'py, PyAny>, index: usize, what: &str) -> PyResult<Item<'py>> {
-    if let Ok(r) = obj.cast::<super::records::Record>() {
-        return Ok(Item::Record(r.clone()));
+    // `is_instance_of` first: a failed cast would build an error for each record.
+    if obj.is_instance_of::<super::records::Record>() {
+        return Ok(Item::Record(obj.cast::<super::records::Record>()?.clone()));
     }
-    if let Ok(r) = obj.cast::<super::models::Project>() {
-        return Ok(Item::Project(r.clone()));
+    if obj.is_instance_of::<super::models::Project>() {
+        return Ok(Item::Project(obj.cast::<super::models::Project>()?.clone()));
     }
-    if let Ok(r) = obj.cast::<super::models::Company>() {
-        return Ok(Item::Company(r.clone()));
+    if obj.is_instance_of::<super::models::Company>() {
+        return Ok(Item::Company(obj.cast::<super::models::Company>()?.clone()));
     }
-    if let Ok(r) = obj.cast::<super::models::Me>() {
-        return Ok(Item::Me(r.clone()));
+    if obj.is_instance_of::<super::models::Me>() {
+        return Ok(Item::Me(obj.cast::<super::models::Me>()?.clone()));
     }
     let not_a_record = || {
         PyTypeError::new_err(format!(
@@ -483,21 +501,37 @@ pub fn _flat_columns<'py>(
     Ok((cols.rows, out))
 }
 
-/// Records pulled by the core (raw JSON) as an [`ArrowTable`], typed by a hand-written model's
+/// Records pulled by the core as an [`ArrowTable`], typed by a hand-written model's
 /// declaration (`"Project"`, `"Company"`) or inferred: what a list call with `as_arrow=True`
-/// returns. The columns are built when the value is made (off the GIL when a core future
-/// returns it, see [`Arrow::build`]).
+/// returns (its columns built off the GIL, in the core future).
 pub struct Arrow {
     table: Result<ArrowTable, columns::NotAnObject>,
 }
 
 impl Arrow {
+    /// One page's records (raw JSON).
     pub fn new(raws: Vec<Box<RawValue>>, model: Option<&str>) -> Self {
         let declared = model.and_then(columns::model_columns);
         let texts: Vec<&str> = raws.iter().map(|r| r.get()).collect();
         Arrow {
             table: columns::record_batch(&texts, declared.as_deref()).map(ArrowTable::from_batch),
         }
+    }
+
+    /// Every page of a list endpoint (`core::arrow::pull`).
+    pub async fn pull(
+        client: &crate::core::Client,
+        path: &str,
+        query: &[(String, String)],
+        company_id: Option<i64>,
+        model: Option<&str>,
+    ) -> crate::core::Result<Self> {
+        let declared = model.and_then(columns::model_columns);
+        let batches = columns::pull(client, path, query, company_id, declared.as_deref()).await?;
+        let schema = batches[0].schema();
+        Ok(Arrow {
+            table: Ok(ArrowTable::new(schema, batches)),
+        })
     }
 }
 
