@@ -54,6 +54,8 @@ pub const FALLBACK_KEY: &str = "procore.fallback";
 pub const FALLBACK_JSON: &str = "json";
 /// Time zone of the timestamp columns.
 pub const UTC: &str = "UTC";
+/// Records from which a list is flattened on two threads.
+const PARALLEL_ROWS: usize = 4096;
 /// Values from which a list's columns are built on two threads.
 const PARALLEL_VALUES: usize = 100_000;
 /// How deep declared nested records are expanded into declared columns.
@@ -237,8 +239,40 @@ pub struct Columns<'a> {
 
 impl<'a> Columns<'a> {
     /// Flattens `records` (each a JSON object's text) by the rules of this module.
-    pub fn flatten<S: AsRef<str> + ?Sized>(
+    pub fn flatten<S: AsRef<str> + Sync + ?Sized>(
         records: &'a [&'a S],
+    ) -> Result<Columns<'a>, NotAnObject> {
+        // A long list is read in two halves on two threads, then the second half's columns
+        // are appended to the first's (its new columns after the first's: first-seen order).
+        let mut cols = if records.len() >= PARALLEL_ROWS {
+            let (a, b) = records.split_at(records.len() / 2);
+            let (first, second) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| Columns::read(b, a.len()));
+                let first = Columns::read(a, 0);
+                match second.join() {
+                    Ok(second) => (first, second),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            });
+            let mut cols = first?;
+            let second = second?;
+            cols.rows = records.len();
+            for (name, values) in second.names.into_iter().zip(second.values) {
+                let i = cols.lookup(&name);
+                cols.values[i].extend(values);
+            }
+            cols
+        } else {
+            Columns::read(records, 0)?
+        };
+        cols.drop_null_parents();
+        Ok(cols)
+    }
+
+    /// The columns of `records`, the first of them being row `base`.
+    fn read<S: AsRef<str> + ?Sized>(
+        records: &'a [&'a S],
+        base: usize,
     ) -> Result<Columns<'a>, NotAnObject> {
         let mut cols = Columns {
             rows: records.len(),
@@ -250,16 +284,16 @@ impl<'a> Columns<'a> {
             filling_first: true,
         };
         let mut path = String::new();
-        for (row, rec) in records.iter().enumerate() {
+        for (i, rec) in records.iter().enumerate() {
             let text = rec.as_ref();
+            let row = base + i;
             cols.place = 0;
-            cols.filling_first = row == 0;
+            cols.filling_first = i == 0;
             if !text.trim_start().starts_with('{') || !cols.add_object(row as u32, &mut path, text)
             {
                 return Err(NotAnObject { index: row });
             }
         }
-        cols.drop_null_parents();
         Ok(cols)
     }
 
@@ -717,7 +751,7 @@ fn build_list(rows: usize, values: &[(u32, &str)], s: Scalar) -> Option<ArrayRef
 
 /// The records (each a JSON object's text) as one Arrow record batch, by the rules of this
 /// module; `declared` gives the types of the columns it names (the others are inferred).
-pub fn record_batch<S: AsRef<str> + ?Sized>(
+pub fn record_batch<S: AsRef<str> + Sync + ?Sized>(
     records: &[&S],
     declared: Option<&[(String, ColType)]>,
 ) -> Result<RecordBatch, NotAnObject> {
@@ -773,10 +807,9 @@ pub fn record_batch<S: AsRef<str> + ?Sized>(
         .expect("every column is as long as the list and of its field's type"))
 }
 
-/// Every record of a list endpoint as Arrow record batches, one built from each page as it
-/// arrives (while the next pages are still coming), so the columns cost little more than the
-/// pull. When the pages' schemas differ (a column typed differently in one page: inferred
-/// types), one batch is built from every record instead, so the types hold for all of them.
+/// Every record of a list endpoint as one Arrow record batch, built when the last page has
+/// come (a long list on two threads: see [`Columns::flatten`]); the types hold for every
+/// record, as [`record_batch`] infers them from all of them.
 pub async fn pull(
     client: &super::Client,
     path: &str,
@@ -784,30 +817,11 @@ pub async fn pull(
     company_id: Option<i64>,
     declared: Option<&[(String, ColType)]>,
 ) -> super::Result<Vec<RecordBatch>> {
-    let mut pages: Vec<super::Page> = Vec::new();
-    let mut batches: Vec<RecordBatch> = Vec::new();
-    let mut failed = None;
-    client
-        .walk_pages(path, query, company_id, |page, _total| {
-            let texts: Vec<&str> = page.iter().map(|r| r.get()).collect();
-            match record_batch(&texts, declared) {
-                Ok(b) => batches.push(b),
-                Err(e) => failed = Some(e),
-            }
-            pages.push(page);
-            std::future::ready(true)
-        })
-        .await?;
-    let decode = |e: NotAnObject| super::Error::Decode(format!("as_arrow: {e}"));
-    if let Some(e) = failed {
-        return Err(decode(e));
-    }
-    let one_schema = batches.windows(2).all(|w| w[0].schema() == w[1].schema());
-    if !batches.is_empty() && one_schema {
-        return Ok(batches);
-    }
-    let texts: Vec<&str> = pages.iter().flatten().map(|r| r.get()).collect();
-    Ok(vec![record_batch(&texts, declared).map_err(decode)?])
+    let records = client.paginate(path, query, company_id).await?;
+    let texts: Vec<&str> = records.iter().map(|r| r.get()).collect();
+    let batch = record_batch(&texts, declared)
+        .map_err(|e| super::Error::Decode(format!("as_arrow: {e}")))?;
+    Ok(vec![batch])
 }
 
 #[cfg(test)]
@@ -995,6 +1009,32 @@ mod tests {
         assert_eq!((b.num_rows(), b.num_columns()), (0, 0));
         let b = batch(&["{}", "{}"]);
         assert_eq!((b.num_rows(), b.num_columns()), (2, 0));
+    }
+
+    #[test]
+    fn a_long_list_read_in_two_halves_keeps_first_seen_order_and_rows() {
+        let n = 2 * PARALLEL_ROWS + 1;
+        let mut recs: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"id": {i}, "c": null}}"#))
+            .collect();
+        recs[n - 1] = r#"{"id": -1, "late": "x", "c": {"id": 5}}"#.to_string();
+        let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+        let b = record_batch(&texts, None).unwrap();
+        assert_eq!(names(&b), ["id", "late", "c.id"]);
+        assert_eq!(b.num_rows(), n);
+        let id = col(&b, "id").as_primitive::<Int64Type>();
+        assert!((0..n - 1).all(|i| id.value(i) == i as i64));
+        assert_eq!(id.value(n - 1), -1);
+        let late = col(&b, "late").as_string::<i32>();
+        assert_eq!((late.null_count(), late.value(n - 1)), (n - 1, "x"));
+        recs[PARALLEL_ROWS + 3] = "[]".to_string();
+        let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+        assert_eq!(
+            record_batch(&texts, None).unwrap_err(),
+            NotAnObject {
+                index: PARALLEL_ROWS + 3
+            }
+        );
     }
 
     #[test]
