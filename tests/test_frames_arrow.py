@@ -283,3 +283,23 @@ def test_arrow_pages_keep_memory_bounded_by_the_pages_in_flight():
             assert third.num_rows == 10
             assert not set(third._column(third.column_names.index("id"))) & set(ids)
             del it
+
+
+def test_a_typed_list_from_the_mock_has_every_declared_column_typed(client, server):
+    project_id = client.projects.list()[0].id
+    rfis = client.rfis.list(project_id=project_id)
+    assert len(rfis) > 0 and isinstance(rfis[0], procore.models.Rfi)
+    table = procore._procore._records_to_arrow(rfis)
+    fields = {f.name: f.kind for f in vars(procore.models.Rfi).values() if hasattr(f, "kind")}
+    want = {"int": "int64", "float": "double", "bool": "bool", "str": "string",
+            "date": "date32", "datetime": "timestamp[us, tz=UTC]"}
+    checked = 0
+    for name, kind in fields.items():
+        kind = "str" if kind.startswith("enum[") else kind
+        if kind in want:
+            assert table.schema.get(name) == want[kind], (name, kind, table.schema.get(name))
+            checked += 1
+    assert checked >= 5
+    pf, df = rfis.to_polars(), rfis.to_pandas()
+    assert list(df.columns) == pf.columns == table.column_names
+    assert str(df["id"].dtype) == "int64" and pf.schema["id"] == pl.Int64
