@@ -14,7 +14,7 @@ import sys
 
 from _common import Measure, Server, checksum
 
-SCENARIOS = ("bulk", "percall", "fanout")
+SCENARIOS = ("bulk", "percall", "fanout", "frames")
 
 
 def main(argv: list) -> int:

@@ -11,6 +11,9 @@ Scenarios (see bulk.py, percall.py, fanout.py):
            then pages 2..N concurrently), and the Rust floor (bench/floor.rs) when built
   percall  sequential GET /me: procore.Client.me(), requests.Session, httpx.Client
   fanout   concurrent GET /me with asyncio.gather: procore.AsyncClient.me(), aiohttp
+  frames   the bulk pull into DataFrames: procore's list call with to_pandas(), to_polars(),
+           to_arrow(), and paginate() / to_dict() to dicts, against aiohttp followed by
+           pandas.json_normalize / polars.json_normalize, and aiohttp alone
 
 It installs nothing: requests, httpx and aiohttp must be installed.
 """
@@ -45,6 +48,9 @@ SCENARIOS: Dict[str, Tuple[str, ...]] = {
     "bulk": ("procore-sync", "procore-async", "requests", "httpx-async", "aiohttp"),
     "percall": ("procore-sync", "requests", "httpx"),
     "fanout": ("procore-async", "aiohttp"),
+    "frames": ("procore-pandas", "aiohttp-pandas", "procore-polars", "aiohttp-polars",
+               "procore-arrow", "procore-as-arrow", "procore-list", "procore-paginate",
+               "procore-to-dict", "aiohttp"),
 }
 FLOOR = "floor (Rust)"
 METRICS = ("wall_s", "cpu_s", "rss_peak_mb")
@@ -65,6 +71,15 @@ CHECKS: List[Tuple[str, str, str, Tuple[str, ...], str, Optional[float]]] = [
     ("fan-out wall", "fanout", "procore-async", ("aiohttp",), "wall_s", None),
     ("fan-out CPU", "fanout", "procore-async", ("aiohttp",), "cpu_s", None),
     ("fan-out peak RSS", "fanout", "procore-async", ("aiohttp",), "rss_peak_mb", None),
+    ("frames pandas wall", "frames", "procore-pandas", ("aiohttp-pandas",), "wall_s", 0.25),
+    ("frames pandas peak RSS", "frames", "procore-pandas", ("aiohttp-pandas",), "rss_peak_mb",
+     1.0),
+    ("frames polars wall", "frames", "procore-polars", ("aiohttp-polars",), "wall_s", 0.2),
+    ("frames to_arrow wall vs list", "frames", "procore-arrow", ("procore-list",), "wall_s", 1.5),
+    ("frames as_arrow wall vs list", "frames", "procore-as-arrow", ("procore-list",), "wall_s",
+     1.5),
+    ("frames paginate wall", "frames", "procore-paginate", ("aiohttp",), "wall_s", 0.35),
+    ("frames list+to_dict wall", "frames", "procore-to-dict", ("aiohttp",), "wall_s", 0.5),
     ("bulk async wall vs floor", "bulk", "procore-async", (FLOOR,), "wall_s", None),
     ("bulk async CPU vs floor", "bulk", "procore-async", (FLOOR,), "cpu_s", None),
     ("bulk sync wall vs floor", "bulk", "procore-sync", (FLOOR,), "wall_s", None),
@@ -89,7 +104,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                    help="requests in flight: procore's max_concurrency and the peers' limit (8)")
     p.add_argument("--import-samples", type=int,
                    help="fresh interpreters for the import time (default 15; 3 tiny)")
-    p.add_argument("--scenarios", default="bulk,percall,fanout", help="comma-separated subset")
+    p.add_argument("--scenarios", default="bulk,percall,fanout,frames",
+                   help="comma-separated subset")
     p.add_argument("--out", default=str(HERE / "results" / "latest.json"), help="JSON results")
     p.add_argument("--floor-bin", default=str(ROOT / "target" / "release" / "examples" / "bench_floor"),
                    help="the Rust floor binary (cargo build --release --no-default-features "
@@ -255,9 +271,9 @@ def verify(scenario: str, results: Dict[str, List[Dict[str, Any]]], expected: Op
         raise BenchError(f"{scenario}: the contenders received different records: " + "; ".join(
             f"{c}: {sorted({got(s) for s in ss})}" for c, ss in results.items()))
     records, unique, check = seen.pop()
-    if scenario == "bulk" and records != unique:
-        raise BenchError(f"bulk: {records} records but only {unique} distinct ids")
-    if scenario != "bulk" and unique != 1:
+    if scenario in ("bulk", "frames") and records != unique:
+        raise BenchError(f"{scenario}: {records} records but only {unique} distinct ids")
+    if scenario in ("percall", "fanout") and unique != 1:
         raise BenchError(f"{scenario}: /me answered {unique} different user ids")
     if expected is not None and records != expected:
         raise BenchError(f"{scenario}: {records} records, expected {expected}")
@@ -454,6 +470,7 @@ def run(a: argparse.Namespace) -> int:
             "bulk": {"per_page": a.per_page, "concurrency": a.concurrency},
             "percall": {"count": a.calls},
             "fanout": {"count": a.fanout, "concurrency": a.concurrency},
+            "frames": {"per_page": a.per_page, "concurrency": a.concurrency},
         }
         results: Dict[str, Dict[str, List[Dict[str, Any]]]] = {
             s: {c: [] for c in SCENARIOS[s] + ((FLOOR,) if s == "bulk" and floor_bin else ())}
@@ -472,7 +489,7 @@ def run(a: argparse.Namespace) -> int:
                     log(f"[round {rnd + 1}/{a.rounds}] {scenario:8} {name:14} "
                         f"wall {r['wall_s']:.3f} s  cpu {r['cpu_s']:.3f} s  "
                         f"rss {r['rss_peak_mb']:.1f} MB")
-        want = {"bulk": expected, "percall": a.calls, "fanout": a.fanout}
+        want = {"bulk": expected, "percall": a.calls, "fanout": a.fanout, "frames": expected}
         data["scenarios"] = {
             s: {
                 "args": args[s],

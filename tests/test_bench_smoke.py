@@ -23,12 +23,18 @@ CONTENDERS = {
     "bulk": {"procore-sync", "procore-async", "requests", "httpx-async", "aiohttp"},
     "percall": {"procore-sync", "requests", "httpx"},
     "fanout": {"procore-async", "aiohttp"},
+    "frames": {
+        "procore-pandas", "aiohttp-pandas", "procore-polars", "aiohttp-polars", "procore-arrow",
+        "procore-as-arrow", "procore-list", "procore-paginate", "procore-to-dict", "aiohttp",
+    },
 }
 # --tiny sizes
-RECORDS = {"bulk": 500, "percall": 20, "fanout": 20}
+RECORDS = {"bulk": 500, "percall": 20, "fanout": 20, "frames": 500}
 CHECKS = {
     "bulk async wall", "bulk async CPU", "bulk async peak RSS", "bulk sync wall",
-    "bulk sync peak RSS", "per-call wall", "fan-out wall",
+    "bulk sync peak RSS", "per-call wall", "fan-out wall", "frames pandas wall",
+    "frames polars wall", "frames to_arrow wall vs list", "frames as_arrow wall vs list",
+    "frames paginate wall", "frames list+to_dict wall", "frames pandas peak RSS",
 }
 # The mock's credentials are 64 hex digits: nothing that long may be printed.
 HEXISH = re.compile(r"[0-9a-fA-F]{32,}")

@@ -1178,3 +1178,29 @@ def test_login_in_the_browser_through_the_loopback_redirect(fresh_server, cfg):
     assert mode(cfg / "token.json") == 0o600
     assert mode(cfg / "config.json") == 0o600
     assert_no_secret([output], secrets_of(fresh_server, cfg) + [code])
+
+
+def test_get_parquet_writes_the_columns_csv_prints(server, user_dir, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "projects.parquet"
+    args = ("get", "/rest/v1.0/projects", "-p", f"company_id={server.company_id}", "--all")
+    proc = run(*args, "--format", "parquet", "--output", str(out), config_dir=user_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "" and "wrote 250 records" in proc.stderr
+    table = pq.read_table(out)
+    csv_out = run(*args, "--format", "csv", config_dir=user_dir)
+    assert table.column_names == csv_out.stdout.splitlines()[0].split(",")
+    assert table.num_rows == 250
+    assert str(table.schema.field("company.id").type) == "int64"
+    assert str(table.schema.field("created_at").type) == "timestamp[us, tz=UTC]"
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert table.column("id").to_pylist() == [int(r["id"]) for r in rows]
+
+
+def test_get_parquet_needs_an_output_file(server, user_dir):
+    sent = Sent(server)
+    proc = run("get", "/rest/v1.0/companies", "--format", "parquet", config_dir=user_dir)
+    assert proc.returncode == 2
+    assert "--output FILE" in error_line(proc)
+    assert sent.api() == [], "refused before anything is sent"

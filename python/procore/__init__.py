@@ -27,6 +27,7 @@ from ._exceptions import (
     UnprocessableEntityError,
 )
 from ._procore import (
+    ArrowTable,
     AsyncClient,
     Client,
     Companies,
@@ -45,6 +46,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "ArrowTable",
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",

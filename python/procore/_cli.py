@@ -267,7 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="query parameter (repeatable)",
     )
     get.add_argument("--all", action="store_true", help="every page of a list endpoint")
-    get.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    get.add_argument("--format", choices=("json", "csv", "table", "parquet"), default="json")
+    get.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of stdout (--format parquet needs it, and pyarrow or polars)",
+    )
 
     mock = commands.add_parser(
         "mock",
@@ -524,6 +530,8 @@ def _parse_params(items: Sequence[str]) -> Dict[str, Any]:
 
 def _cmd_get(args: argparse.Namespace) -> int:
     params = _parse_params(args.param)
+    if args.format == "parquet" and not args.output:
+        raise CliError(EXIT_USAGE, "--format parquet writes a file: give it with --output FILE")
     settings = _settings(args)
     with _logged_in_client(settings, args) as client:
         if args.all:
@@ -531,6 +539,13 @@ def _cmd_get(args: argparse.Namespace) -> int:
         else:
             data = client.get(args.path, params or None)
         _remember_token(client)
+    if args.format == "parquet":
+        from ._frames import to_parquet
+
+        records = [r if isinstance(r, dict) else {"value": r} for r in _records(data)]
+        to_parquet(records, args.output)
+        _say(f"wrote {len(records)} records to {args.output}")
+        return EXIT_OK
     if args.format == "json":
         text = _json(data, pretty=_stdout_is_tty())
     elif args.format == "csv":
@@ -539,6 +554,10 @@ def _cmd_get(args: argparse.Namespace) -> int:
         text = _table(data)
         if not text:
             _say("(no records)")
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return EXIT_OK
     _emit(text)
     return EXIT_OK
 

@@ -16,6 +16,7 @@ import os
 from typing import (
     Any,
     Awaitable,
+    Iterable,
     Iterator,
     ClassVar,
     Coroutine,
@@ -61,6 +62,9 @@ __all__ = [
     "_model_names",
     "_decode_records",
     "_paginate_typed",
+    "ArrowTable",
+    "_records_to_arrow",
+    "_flat_columns",
     "_complete_future",
     "_scrub",
     "_log_levels_changed",
@@ -284,14 +288,34 @@ class Projects(Generic[_IO]):
 
     @overload
     def list(
-        self: "Projects[_Sync]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, **filters: Any
+        self: "Projects[_Sync]",
+        company_id: _CompanyId = None,
+        *,
+        progress: Optional[bool] = None,
+        as_arrow: Literal[False] = False,
+        **filters: Any,
     ) -> ResultList[Project]:
         """Every project of a company (all pages)."""
     @overload
     def list(
-        self: "Projects[_Async]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, **filters: Any
+        self: "Projects[_Sync]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, as_arrow: Literal[True], **filters: Any
+    ) -> ArrowTable:
+        """Every project of a company (all pages), as an Arrow table."""
+    @overload
+    def list(
+        self: "Projects[_Async]",
+        company_id: _CompanyId = None,
+        *,
+        progress: Optional[bool] = None,
+        as_arrow: Literal[False] = False,
+        **filters: Any,
     ) -> _Coroutine[ResultList[Project]]:
         """Every project of a company (all pages)."""
+    @overload
+    def list(
+        self: "Projects[_Async]", company_id: _CompanyId = None, *, progress: Optional[bool] = None, as_arrow: Literal[True], **filters: Any
+    ) -> _Coroutine[ArrowTable]:
+        """Every project of a company (all pages), as an Arrow table."""
     @overload
     def get(self: "Projects[_Sync]", project_id: _Id, company_id: _CompanyId = None) -> Project:
         """One project."""
@@ -422,7 +446,34 @@ class BaseClient(Generic[_IO]):
         progress: Optional[bool] = None,
         updated_since: _When = None,
         updated_until: _When = None,
+        as_arrow: Literal[False] = False,
     ) -> ResultList[Dict[str, Any]]:
+        """Every page of a list endpoint, its records in one list."""
+    @overload
+    def paginate(
+        self: _SyncClient,
+        path: str,
+        params: _Params = None,
+        *,
+        company_id: _CompanyId = None,
+        progress: Optional[bool] = None,
+        updated_since: _When = None,
+        updated_until: _When = None,
+        as_arrow: Literal[True],
+    ) -> ArrowTable:
+        """Every page of a list endpoint, its records as an Arrow table."""
+    @overload
+    def paginate(
+        self: _AsyncClient,
+        path: str,
+        params: _Params = None,
+        *,
+        company_id: _CompanyId = None,
+        progress: Optional[bool] = None,
+        updated_since: _When = None,
+        updated_until: _When = None,
+        as_arrow: Literal[False] = False,
+    ) -> _Coroutine[ResultList[Dict[str, Any]]]:
         """Every page of a list endpoint, its records in one list."""
     @overload
     def paginate(
@@ -434,8 +485,10 @@ class BaseClient(Generic[_IO]):
         progress: Optional[bool] = None,
         updated_since: _When = None,
         updated_until: _When = None,
-    ) -> _Coroutine[ResultList[Dict[str, Any]]]:
-        """Every page of a list endpoint, its records in one list."""
+        as_arrow: Literal[True],
+    ) -> _Coroutine[ArrowTable]:
+        """Every page of a list endpoint, its records as an Arrow table."""
+    @overload
     def iter_pages(
         self,
         path: str,
@@ -444,8 +497,21 @@ class BaseClient(Generic[_IO]):
         company_id: _CompanyId = None,
         updated_since: _When = None,
         updated_until: _When = None,
+        as_arrow: Literal[False] = False,
     ) -> PageIterator[_IO, ResultList[Dict[str, Any]]]:
         """The pages of a list endpoint, lazily, each a ``ResultList`` of dicts."""
+    @overload
+    def iter_pages(
+        self,
+        path: str,
+        params: _Params = None,
+        *,
+        company_id: _CompanyId = None,
+        updated_since: _When = None,
+        updated_until: _When = None,
+        as_arrow: Literal[True],
+    ) -> PageIterator[_IO, ArrowTable]:
+        """The pages of a list endpoint, lazily, each an Arrow table."""
     def __dir__(self) -> list[str]: ...
     @property
     def companies(self) -> Companies[_IO]: ...
@@ -629,6 +695,40 @@ def _paginate_typed(
     client: BaseClient[Any], type_name: str, path: str, params: _Params = None, *, company_id: _CompanyId = None
 ) -> Any:
     """Every record of a list endpoint as records of ``type_name``."""
+
+@final
+class ArrowTable:
+    """The columns of a list of records, built in Rust from their JSON text: Arrow record
+    batches, read by ``pyarrow.table()``, ``polars.DataFrame()`` and duckdb through the Arrow
+    PyCapsule interface."""
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object:
+        """The Arrow C stream of the record batches (a ``PyCapsule``)."""
+    def __arrow_c_schema__(self) -> object:
+        """The Arrow C schema (a ``PyCapsule``)."""
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def num_columns(self) -> int: ...
+    @property
+    def column_names(self) -> List[str]: ...
+    @property
+    def schema(self) -> Dict[str, str]:
+        """``{name: arrow type}``; ``json`` for a column kept as JSON text."""
+    def __len__(self) -> int: ...
+    def to_pandas(self) -> Any: ...
+    def to_polars(self) -> Any: ...
+    def to_parquet(self, path: Union[str, "os.PathLike[str]"]) -> None: ...
+    def _column(self, i: int) -> List[Any]: ...
+    def _pandas_columns(
+        self, strings_from_arrow: bool = False
+    ) -> List[Tuple[str, str, Any, Optional[bytes]]]: ...
+
+def _records_to_arrow(records: Iterable[Any], what: str = "to_arrow()") -> ArrowTable:
+    """Records (models or dicts) as an ``ArrowTable``."""
+
+def _flat_columns(records: Iterable[Any], what: str = "--format") -> Tuple[int, Dict[str, List[Any]]]:
+    """The flattened columns of records, with their values as sent."""
 
 def _complete_future(fut: Any, ok: bool, value: Any) -> None:
     """Runs on the event loop's thread: completes an asyncio future unless it was cancelled."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, List, TypeVar
+import os
+from typing import TYPE_CHECKING, Any, List, TypeVar, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas
@@ -17,13 +18,37 @@ class ResultList(List[T]):
     """The records of a list call, every page of them, in page order.
 
     A ``list`` subclass: ``len``, indexing, slicing, iteration and ``==`` work as on a list.
-    ``to_pandas()`` and ``to_polars()`` turn it into a DataFrame.
+    ``to_arrow()``, ``to_pandas()``, ``to_polars()`` and ``to_parquet()`` turn it into a
+    table, built in Rust from the records' JSON text.
     """
 
     __slots__ = ()
 
     def __repr__(self) -> str:
         return f"ResultList({list.__repr__(self)})"
+
+    def to_arrow(self) -> Any:
+        """The records as an Arrow table, built in Rust from their JSON text: a
+        ``pyarrow.Table`` when pyarrow is installed, else a ``procore.ArrowTable`` (which
+        ``pyarrow.table()``, ``polars.from_arrow()`` and duckdb read through the Arrow
+        PyCapsule interface, ``__arrow_c_stream__``, without a Python object per value).
+
+        The columns and their rules are ``to_pandas()``'s: dotted columns for nested
+        objects, ``int64`` ids, ``timestamp[us, tz=UTC]`` date-times, list columns, and the
+        declared types of a typed list (``date32`` for dates). A column whose values are not
+        of one type holds each value's JSON text, and its field metadata says so
+        (``procore.fallback``: ``json``).
+        """
+        from ._frames import to_arrow
+
+        return to_arrow(self)
+
+    def to_parquet(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Writes ``to_arrow()``'s table to a Parquet file, through pyarrow, or polars when
+        pyarrow is missing (``procore.MissingDependencyError`` when both are)."""
+        from ._frames import to_parquet
+
+        to_parquet(self, path)
 
     def to_pandas(self) -> "pandas.DataFrame":
         """A pandas DataFrame with one row per record (``pip install "procore[pandas]"``).

@@ -8,6 +8,7 @@
 //! once, into the types of `options`), `oauth` (OAuth requests and answers, pure), and the types they share.
 
 mod api;
+pub mod arrow;
 pub mod catalog;
 mod client;
 mod config;

@@ -371,7 +371,10 @@ impl BaseClient {
     /// `updated_since=` / `updated_until=` (datetimes, naive ones taken as UTC, or ISO 8601
     /// strings) send `filters[updated_at]=START...END`, the end defaulting to the moment of
     /// the call: every page asks for the same window.
-    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None, updated_since=None, updated_until=None))]
+    ///
+    /// `as_arrow=True` returns the records as a `procore.ArrowTable` (columns built in Rust,
+    /// no dict per record).
+    #[pyo3(signature = (path, params=None, *, company_id=None, progress=None, updated_since=None, updated_until=None, as_arrow=false))]
     #[allow(clippy::too_many_arguments)]
     fn paginate(
         &self,
@@ -382,12 +385,18 @@ impl BaseClient {
         progress: Option<&Bound<'_, PyAny>>,
         updated_since: Option<&Bound<'_, PyAny>>,
         updated_until: Option<&Bound<'_, PyAny>>,
+        as_arrow: bool,
     ) -> PyResult<Py<PyAny>> {
         let c = self.core(py)?;
         let query = window_query(py, params_arg(py, params)?, updated_since, updated_until)?;
         let company = id_arg(py, "company_id", company_id)?;
         let path = path.to_string();
         c.api_url(&path).map_err(|e| to_pyerr(py, e))?;
+        if as_arrow {
+            return dispatch(py, self.is_async, async move {
+                super::frames::Arrow::pull(&c, &path, &query, company, None).await
+            });
+        }
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,
@@ -407,7 +416,9 @@ impl BaseClient {
     /// The pages of a list endpoint, lazily: `for page in client.iter_pages(path)` (`async for`
     /// on an AsyncClient). Each page is a `ResultList` of dicts; pages are fetched ahead.
     /// `updated_since=` / `updated_until=` as for `paginate` (the window is fixed here).
-    #[pyo3(signature = (path, params=None, *, company_id=None, updated_since=None, updated_until=None))]
+    /// `as_arrow=True` yields each page as a `procore.ArrowTable` (one record batch).
+    #[pyo3(signature = (path, params=None, *, company_id=None, updated_since=None, updated_until=None, as_arrow=false))]
+    #[allow(clippy::too_many_arguments)]
     fn iter_pages(
         &self,
         py: Python<'_>,
@@ -416,6 +427,7 @@ impl BaseClient {
         company_id: Option<&Bound<'_, PyAny>>,
         updated_since: Option<&Bound<'_, PyAny>>,
         updated_until: Option<&Bound<'_, PyAny>>,
+        as_arrow: bool,
     ) -> PyResult<PageIterator> {
         let c = self.core(py)?;
         let query = window_query(py, params_arg(py, params)?, updated_since, updated_until)?;
@@ -426,7 +438,7 @@ impl BaseClient {
             path.to_string(),
             query,
             company,
-            Yields::Pages(Model::Dict),
+            Yields::Pages(if as_arrow { Model::Arrow } else { Model::Dict }),
             self.is_async,
         ))
     }
@@ -752,13 +764,15 @@ pub struct Projects {
 impl Projects {
     /// Every project of a company (all pages). Extra keyword arguments become query
     /// parameters (`per_page=50`, `filters={"by_status": "Active"}`). `progress=` as for
-    /// `paginate`; `updated_since=` / `updated_until=` too.
-    #[pyo3(signature = (company_id=None, *, progress=None, **filters))]
+    /// `paginate`; `updated_since=` / `updated_until=` too; `as_arrow=True` returns a
+    /// `procore.ArrowTable` (no `Project` objects).
+    #[pyo3(signature = (company_id=None, *, progress=None, as_arrow=false, **filters))]
     fn list(
         &self,
         py: Python<'_>,
         company_id: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
+        as_arrow: bool,
         filters: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Py<PyAny>> {
         let base = self.client.get();
@@ -768,6 +782,13 @@ impl Projects {
         let list = c
             .projects_request(company, &query)
             .map_err(|e| to_pyerr(py, e))?;
+        if as_arrow {
+            return dispatch(py, base.is_async, async move {
+                let company = Some(list.company_id);
+                super::frames::Arrow::pull(&c, list.path, &list.query, company, Some("Project"))
+                    .await
+            });
+        }
         if progress_wanted(py, progress)? {
             let pages = PageIterator::new(
                 c,

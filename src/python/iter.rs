@@ -33,6 +33,8 @@ pub enum Model {
     Dict,
     Project,
     Company,
+    /// A page as a `procore.ArrowTable` (`iter_pages(..., as_arrow=True)`).
+    Arrow,
 }
 
 impl Yields {
@@ -141,6 +143,7 @@ impl<'py> IntoPyObject<'py> for Fetched {
             )
             .into_pyobject(py),
             (Model::Dict, Item::Page(p)) => Records::Json(p).into_pyobject(py),
+            (Model::Arrow, Item::Page(p)) => super::frames::Arrow::new(p, None).into_pyobject(py),
             (Model::Project, Item::Record(v)) => core::Project::from_raw(v)
                 .map(Project::from)
                 .map_err(decode)?
@@ -149,7 +152,7 @@ impl<'py> IntoPyObject<'py> for Fetched {
                 .map(Company::from)
                 .map_err(decode)?
                 .into_bound_py_any(py),
-            (Model::Dict, Item::Record(v)) => raw_to_py(py, &v),
+            (Model::Dict | Model::Arrow, Item::Record(v)) => raw_to_py(py, &v),
         }
     }
 }

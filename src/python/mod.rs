@@ -27,6 +27,7 @@ mod catalog;
 mod client;
 mod convert;
 mod errors;
+mod frames;
 mod iter;
 mod lifecycle;
 mod logging;
@@ -58,6 +59,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::register(m)?;
     m.add_function(pyo3::wrap_pyfunction!(secrets::_scrub, m)?)?;
     records::register(m)?;
+    frames::register(m)?;
     logging::register(m)?;
     options::register(m)?;
     Ok(())

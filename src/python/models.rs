@@ -37,16 +37,35 @@ pub fn raw_to_py<'py>(py: Python<'py>, raw: &RawValue) -> PyResult<Bound<'py, Py
 /// a page share their key strings (and their hashes).
 pub struct JsonToPy<'py> {
     py: Python<'py>,
-    keys: HashMap<Box<str>, Bound<'py, PyString>>,
-    /// The n-th key of the last records, by n: records of one list share their layout, so
-    /// a key is usually found here with one comparison, without hashing.
-    by_place: Vec<(Box<str>, Bound<'py, PyString>)>,
+    cache: KeyCache,
     /// Keys met so far in the current record.
     place: usize,
     /// A Python error raised while building, reported instead of the parser's.
     failed: Option<PyErr>,
     /// The current record holds a number that may be an integer beyond 64 bits.
     maybe_big_int: bool,
+}
+
+/// The key strings made so far. One cache per thread outlives each conversion (a converter
+/// takes it and gives it back when dropped), so the `to_dict()` of one record after another
+/// reuses the keys of the first.
+#[derive(Default)]
+struct KeyCache {
+    keys: HashMap<Box<str>, Py<PyString>>,
+    /// The n-th key of the last records, by n: records of one list share their layout, so
+    /// a key is usually found here with one comparison, without hashing.
+    by_place: Vec<(Box<str>, Py<PyString>)>,
+}
+
+thread_local! {
+    static KEYS: std::cell::Cell<Option<KeyCache>> = const { std::cell::Cell::new(None) };
+}
+
+impl Drop for JsonToPy<'_> {
+    fn drop(&mut self) {
+        let cache = std::mem::take(&mut self.cache);
+        let _ = KEYS.try_with(|k| k.set(Some(cache)));
+    }
 }
 
 /// Distinct keys kept for reuse, and the longest one kept.
@@ -59,8 +78,11 @@ impl<'py> JsonToPy<'py> {
     pub fn new(py: Python<'py>) -> Self {
         JsonToPy {
             py,
-            keys: HashMap::new(),
-            by_place: Vec::new(),
+            cache: KEYS
+                .try_with(|k| k.take())
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
             place: 0,
             failed: None,
             maybe_big_int: false,
@@ -93,30 +115,32 @@ impl<'py> JsonToPy<'py> {
     }
 
     fn key(&mut self, k: &str) -> Bound<'py, PyString> {
+        let py = self.py;
         let place = self.place;
         self.place += 1;
-        if let Some((text, s)) = self.by_place.get(place) {
+        let cache = &mut self.cache;
+        if let Some((text, s)) = cache.by_place.get(place) {
             if **text == *k {
-                return s.clone();
+                return s.bind(py).clone();
             }
         }
         if k.len() > KEY_CACHE_LEN {
-            return PyString::new(self.py, k);
+            return PyString::new(py, k);
         }
-        let s = match self.keys.get(k) {
-            Some(s) => s.clone(),
+        let s = match cache.keys.get(k) {
+            Some(s) => s.bind(py).clone(),
             None => {
-                let s = PyString::new(self.py, k);
-                if self.keys.len() < KEY_CACHE_ENTRIES {
-                    self.keys.insert(k.into(), s.clone());
+                let s = PyString::new(py, k);
+                if cache.keys.len() < KEY_CACHE_ENTRIES {
+                    cache.keys.insert(k.into(), s.clone().unbind());
                 }
                 s
             }
         };
-        if place < self.by_place.len() {
-            self.by_place[place] = (k.into(), s.clone());
-        } else if place == self.by_place.len() && place < KEY_PLACES {
-            self.by_place.push((k.into(), s.clone()));
+        if place < cache.by_place.len() {
+            cache.by_place[place] = (k.into(), s.clone().unbind());
+        } else if place == cache.by_place.len() && place < KEY_PLACES {
+            cache.by_place.push((k.into(), s.clone().unbind()));
         }
         s
     }

@@ -62,6 +62,18 @@ fn class_type(cls: &Bound<'_, PyType>) -> PyResult<u16> {
     }
 }
 
+impl Record {
+    /// The record as the server sent it (JSON text).
+    pub(crate) fn raw_text(&self) -> &str {
+        self.raw.get()
+    }
+
+    /// Its type's place in `TYPES`.
+    pub(crate) fn type_index(&self) -> u16 {
+        self.ty
+    }
+}
+
 fn def(ty: u16) -> &'static TypeDef {
     &TYPES[ty as usize]
 }

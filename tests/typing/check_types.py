@@ -262,7 +262,7 @@ async def mistakes(client: Client, aclient: AsyncClient) -> None:
     client.projects.get()  # type-error: reportCallIssue call-arg
     Client(timeout="x")  # type-error: reportArgumentType arg-type
     Client(environment="prod")  # type-error: reportArgumentType arg-type
-    client.paginate("/rest/v1.0/projects", params=[("page", 1)])  # type-error: reportArgumentType arg-type
+    client.paginate("/rest/v1.0/projects", params=[("page", 1)])  # type-error: reportArgumentType call-overload
     # Fields a model does not name are read as `record["field"]`, so a misspelling is caught.
     client.me().nonexistent_attr  # type-error: reportAttributeAccessIssue attr-defined
     # Optional fields are Optional.
