@@ -11,9 +11,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchIterator};
 use arrow_schema::{DataType, Field, SchemaRef};
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{
-    PyBool, PyBytes, PyCapsule, PyDate, PyDateTime, PyDict, PyList, PyString, PyTzInfo,
-};
+use pyo3::types::{PyBool, PyBytes, PyCapsule, PyDate, PyDict, PyList, PyString};
 use serde_json::value::RawValue;
 
 use super::models::JsonToPy;
@@ -323,19 +321,7 @@ fn value<'py>(
             let us = array.as_primitive::<TimestampMicrosecondType>().value(row);
             let t =
                 UtcDateTime::from_unix(us.div_euclid(1_000_000), us.rem_euclid(1_000_000) as u32);
-            let utc = PyTzInfo::utc(py)?;
-            PyDateTime::new(
-                py,
-                t.year,
-                t.month,
-                t.day,
-                t.hour,
-                t.minute,
-                t.second,
-                t.micro,
-                Some(&utc),
-            )?
-            .into_any()
+            super::records::utc_datetime(py, &t)?
         }
         DataType::List(inner) => {
             let items = array.as_list::<i32>().value(row);

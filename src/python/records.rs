@@ -21,7 +21,8 @@ use serde_json::Value;
 use super::errors::config_error;
 use super::models::JsonToPy;
 use crate::core::records::{
-    self, array_items, field_raw, object_entries, parse_date, parse_datetime, Kind, TypeDef, TYPES,
+    self, array_items, field_raw, object_entries, parse_date, parse_datetime, Kind, TypeDef,
+    UtcDateTime, TYPES,
 };
 
 // ----------------------------------------------------------------------------- Record
@@ -303,6 +304,23 @@ impl Field {
 
 /// One JSON value as the Python value of its declared kind; a value that is not of that kind
 /// (a number sent as a string, a date-time without a date) comes as sent, not as an error.
+/// A timezone-aware UTC `datetime` of a parsed instant (typed fields and Arrow columns alike).
+pub fn utc_datetime<'py>(py: Python<'py>, t: &UtcDateTime) -> PyResult<Bound<'py, PyAny>> {
+    let utc = PyTzInfo::utc(py)?;
+    Ok(PyDateTime::new(
+        py,
+        t.year,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.micro,
+        Some(&utc),
+    )?
+    .into_any())
+}
+
 fn typed<'py>(py: Python<'py>, raw: &RawValue, kind: Kind) -> PyResult<Bound<'py, PyAny>> {
     let text = raw.get();
     let first = text.as_bytes().first().copied().unwrap_or(b'n');
@@ -336,21 +354,7 @@ fn typed<'py>(py: Python<'py>, raw: &RawValue, kind: Kind) -> PyResult<Bound<'py
         Kind::DateTime if first == b'"' => {
             let s: std::borrow::Cow<'_, str> = serde_json::from_str(text).unwrap_or_default();
             match parse_datetime(&s) {
-                Some(t) => {
-                    let utc = PyTzInfo::utc(py)?;
-                    Ok(PyDateTime::new(
-                        py,
-                        t.year,
-                        t.month,
-                        t.day,
-                        t.hour,
-                        t.minute,
-                        t.second,
-                        t.micro,
-                        Some(&utc),
-                    )?
-                    .into_any())
-                }
+                Some(t) => utc_datetime(py, &t),
                 None => Ok(PyString::new(py, &s).into_any()),
             }
         }
