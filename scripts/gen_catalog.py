@@ -655,9 +655,17 @@ def takes(op: dict) -> dict[str, bool]:
     }
 
 
-def signature(op: dict, action: str, projects: bool = False) -> tuple[list[str], str]:
+def takes_arrow(op: dict, action: str) -> bool:
+    """Whether a method takes `as_arrow=`: the list call of a paginated GET operation."""
+    return action.startswith("list") and op["paginates"] and op["method"] == "GET" and not op["sync"]
+
+
+def signature(
+    op: dict, action: str, projects: bool = False, arrow: bool = False
+) -> tuple[list[str], str]:
     """The parameters of a namespace method (after self) and its return type (sync);
-    `projects`: the `project_ids=` form of a list operation whose path names the project."""
+    `projects`: the `project_ids=` form of a list operation whose path names the project;
+    `arrow`: the `as_arrow=True` form of a list call (an Arrow table)."""
     args: list[str] = []
     pos: list[str] = []
     kw: list[str] = []
@@ -704,6 +712,8 @@ def signature(op: dict, action: str, projects: bool = False) -> tuple[list[str],
         elif op["scope_in"] == "query":
             kw.append("project_ids: Sequence[int] | None = None")
     kw.append("params: Mapping[str, Any] | None = None")
+    if takes_arrow(op, action) and not projects:
+        kw.append("as_arrow: Literal[True]" if arrow else "as_arrow: Literal[False] = False")
     if pos:
         args.extend(pos)
     args.append("*")
@@ -787,6 +797,16 @@ def projects_overload(op: dict, action: str, is_async: bool = False) -> list[str
     return ["    @overload", f"    def {action}(self, {', '.join(args)}) -> {ret}:", f'        """{doc}"""']
 
 
+def arrow_overload(op: dict, action: str, is_async: bool = False) -> list[str]:
+    """The `as_arrow=True` overload of a list method (none for any other method)."""
+    if not takes_arrow(op, action):
+        return []
+    args, _ = signature(op, action, arrow=True)
+    ret = "Coroutine[object, None, ArrowTable]" if is_async else "ArrowTable"
+    doc = json.dumps(f"{op['method']} {op['path']}: {op['summary']} (an Arrow table)")[1:-1]
+    return ["    @overload", f"    def {action}(self, {', '.join(args)}) -> {ret}:", f'        """{doc}"""']
+
+
 def render_pyi(ops: list[dict]) -> str:
     by_ns: dict[str, list[dict]] = defaultdict(list)
     for op in ops:
@@ -803,6 +823,7 @@ def render_pyi(ops: list[dict]) -> str:
         ")",
         "",
         "from . import models as _models",
+        "from ._procore import ArrowTable",
         "from ._results import ResultList",
         "",
         "_Date = Union[datetime.date, str]",
@@ -817,8 +838,9 @@ def render_pyi(ops: list[dict]) -> str:
             for action, op in methods_of(by_ns[ns]):
                 if ns in HANDWRITTEN and action in HANDWRITTEN[ns]:
                     continue
-                if projects_overload(op, action):
-                    out.extend(projects_overload(op, action, is_async))
+                extra = projects_overload(op, action, is_async) + arrow_overload(op, action, is_async)
+                if extra:
+                    out.extend(extra)
                     out.append("    @overload")
                 args, ret = signature(op, action)
                 if is_async:
@@ -881,6 +903,8 @@ def render_doc(ops: list[dict]) -> str:
             extra = []
             if op["paginates"]:
                 extra.append("paginated (`iter" + action[4:] + "` walks it lazily)")
+            if takes_arrow(op, action):
+                extra.append("`as_arrow=`")
             pull = takes(op)
             if pull["window"]:
                 extra.append("`updated_since=`/`updated_until=`")

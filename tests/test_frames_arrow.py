@@ -303,3 +303,43 @@ def test_a_typed_list_from_the_mock_has_every_declared_column_typed(client, serv
     pf, df = rfis.to_polars(), rfis.to_pandas()
     assert list(df.columns) == pf.columns == table.column_names
     assert str(df["id"].dtype) == "int64" and pf.schema["id"] == pl.Int64
+
+
+def test_as_arrow_on_a_namespace_list_equals_the_typed_list(client, server):
+    project_id = client.projects.list()[0].id
+    rfis = client.rfis.list(project_id=project_id)
+    table = client.rfis.list(project_id=project_id, as_arrow=True)
+    assert isinstance(table, procore.ArrowTable)
+    assert table.num_rows == len(rfis) > 0
+    assert table.column_names == procore._procore._records_to_arrow(rfis).column_names
+    pd.testing.assert_frame_equal(table.to_pandas(), rfis.to_pandas())
+    polars.testing.assert_frame_equal(table.to_polars(), rfis.to_polars())
+    # the declared columns are there, typed, even where no record has a value
+    assert table.schema["created_at"] == "timestamp[us, tz=UTC]"
+    assert isinstance(client.rfis.list(project_id=project_id, as_arrow=False)[0], procore.models.Rfi)
+
+
+@pytest.mark.asyncio
+async def test_as_arrow_on_an_async_namespace_list(aclient, server):
+    project_id = (await aclient.projects.list())[0].id
+    table = await aclient.rfis.list(project_id=project_id, as_arrow=True)
+    rfis = await aclient.rfis.list(project_id=project_id)
+    assert isinstance(table, procore.ArrowTable) and table.num_rows == len(rfis) > 0
+    pd.testing.assert_frame_equal(table.to_pandas(), rfis.to_pandas())
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda c, p: c.rfis.iter(project_id=p, as_arrow=True), "is for the list call"),
+        (lambda c, p: c.rfis.get(1, project_id=p, as_arrow=True), "is for the list call"),
+        (lambda c, p: c.rfis.list(project_ids=[p], as_arrow=True), "takes one project"),
+        (lambda c, p: c.rfis.list(project_id=p, as_arrow="yes"), "must be True or False"),
+    ],
+)
+def test_as_arrow_where_it_does_not_apply_is_refused_before_sending(client, server, call, message):
+    project_id = client.projects.list()[0].id
+    sent = Sent(server)
+    with pytest.raises(procore.ConfigError, match=message):
+        call(client, project_id)
+    assert [r["path"] for r in sent.api() if "/rfis" in r["path"]] == []

@@ -504,6 +504,18 @@ impl Arrow {
         }
     }
 
+    /// The records of a list operation of the catalog, with the columns of its response type
+    /// (`type_name`, a name of the type table) declared.
+    pub fn of_type(raws: Vec<Box<RawValue>>, type_name: Option<&str>) -> Self {
+        let declared = type_name
+            .and_then(crate::core::records::lookup)
+            .map(columns::declared_columns);
+        let texts: Vec<&str> = raws.iter().map(|r| r.get()).collect();
+        Arrow {
+            table: columns::record_batch(&texts, declared.as_deref()).map(ArrowTable::from_batch),
+        }
+    }
+
     /// Every page of a list endpoint (`core::arrow::pull`).
     pub async fn pull(
         client: &crate::core::Client,

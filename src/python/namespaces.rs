@@ -318,6 +318,8 @@ struct Call {
     updates: Option<Value>,
     /// `project_ids=`: each project's request, in the caller's order.
     projects: Option<Vec<(i64, catalog::Prepared)>>,
+    /// `as_arrow=True`: the records as one Arrow table, no record objects.
+    as_arrow: bool,
 }
 
 /// The arguments of a pull rather than of the operation: `updated_since`, `updated_until`,
@@ -328,6 +330,7 @@ struct PullArgs<'py> {
     until: Option<Bound<'py, PyAny>>,
     include_deleted: Option<Bound<'py, PyAny>>,
     project_ids: Option<Bound<'py, PyAny>>,
+    as_arrow: Option<Bound<'py, PyAny>>,
 }
 
 impl<'py> PullArgs<'py> {
@@ -343,6 +346,7 @@ impl<'py> PullArgs<'py> {
             "updated_until" => &mut self.until,
             "include_deleted" => &mut self.include_deleted,
             "project_ids" => &mut self.project_ids,
+            "as_arrow" => &mut self.as_arrow,
             _ => return false,
         };
         if !v.is_none() {
@@ -507,6 +511,54 @@ fn error_text(e: Error) -> String {
 
 impl BoundOperation {
     /// The checked request and the client to send it with.
+    /// `as_arrow=`: a bool, for the `list` of a paginated GET operation over one scope.
+    fn as_arrow_arg(&self, py: Python<'_>, pull: &PullArgs<'_>) -> PyResult<bool> {
+        let op = self.op;
+        let Some(v) = &pull.as_arrow else {
+            return Ok(false);
+        };
+        let wanted = v
+            .cast::<PyBool>()
+            .map_err(|_| {
+                config_error(
+                    py,
+                    format!(
+                        "{}(): as_arrow must be True or False, not {}",
+                        op.name(),
+                        v.get_type()
+                            .name()
+                            .map(|n| n.to_string())
+                            .unwrap_or_default()
+                    ),
+                )
+            })?
+            .is_true();
+        if !wanted {
+            return Ok(false);
+        }
+        if self.iter || !op.paginates || op.method() != "GET" {
+            return Err(config_error(
+                py,
+                format!(
+                    "{}(): as_arrow= is for the list call of a paginated operation (for pages as \
+                     Arrow tables one at a time: client.iter_pages(path, as_arrow=True))",
+                    op.name()
+                ),
+            ));
+        }
+        if pull.project_ids.is_some() {
+            return Err(config_error(
+                py,
+                format!(
+                    "{}(): as_arrow= takes one project; with project_ids= call .to_arrow() on \
+                     the list",
+                    op.name()
+                ),
+            ));
+        }
+        Ok(true)
+    }
+
     fn prepare(
         &self,
         py: Python<'_>,
@@ -590,6 +642,7 @@ impl BoundOperation {
             }
         }
         pull.apply(py, op, &mut named)?;
+        let as_arrow = self.as_arrow_arg(py, &pull)?;
         let default_company = c.config().company_id;
         let mut projects = None;
         if let Some(v) = &pull.project_ids {
@@ -651,6 +704,7 @@ impl BoundOperation {
             req: prepared,
             updates,
             projects,
+            as_arrow,
         })
     }
 }
@@ -671,6 +725,7 @@ impl BoundOperation {
             req,
             updates,
             projects,
+            as_arrow,
         } = self.prepare(py, args, kwargs)?;
         if self.iter {
             let queue: VecDeque<(Option<i64>, catalog::Prepared)> = match projects {
@@ -712,6 +767,12 @@ impl BoundOperation {
         }
         let method = Method::from_bytes(op.method().as_bytes())
             .map_err(|e| config_error(py, format!("{}: {e}", op.name())))?;
+        if as_arrow {
+            return dispatch(py, is_async, async move {
+                let records = list_records(&c, op, &req).await?;
+                Ok(super::frames::Arrow::of_type(records, op.response()))
+            });
+        }
         if op.paginates && method == Method::GET {
             return dispatch(py, is_async, async move {
                 let records = list_records(&c, op, &req).await?;

@@ -78,6 +78,8 @@ def sync_client(client: Client) -> None:
     # Pulls: a window where `filters[updated_at]` is documented, several projects at once.
     assert_type(client.rfis.list(project_ids=[1, 2], updated_since=datetime.datetime(2024, 5, 1)), ResultList[models.Rfi])
     assert_type(client.rfis.iter(project_id=1, updated_until="2024-05-01"), Iterator[models.Rfi])
+    assert_type(client.rfis.list(project_id=1, as_arrow=True), procore.ArrowTable)
+    assert_type(client.rfis.list(project_id=1, as_arrow=False), ResultList[models.Rfi])
     assert_type(client.rfis.iter(project_ids=(1, 2)), Iterator[models.Rfi])
     assert_type(client.change_events.list(project_id=1, include_deleted="only"), ResultList[Dict[str, Any]])
     assert_type(client.submittals.list_v1_0(project_id="1"), ResultList[models.RestV11ProjectsProjectIdSubmittalsRecycleBinGet200ResponseInner])
@@ -146,6 +148,7 @@ async def async_client(client: AsyncClient) -> None:
     projects = await assert_type(listing, Coroutine[object, None, ResultList[Project]])
     assert_type(projects, ResultList[Project])
     assert_type((await client.projects.list(company_id=1))[0].company.id, int)
+    assert_type(await client.rfis.list(project_id=1, as_arrow=True), procore.ArrowTable)
 
     assert_type(await assert_type(client.me(), Coroutine[object, None, Me]), Me)
     assert_type(await client.me(), Me)
@@ -287,7 +290,7 @@ async def mistakes(client: Client, aclient: AsyncClient) -> None:
     client.rfis.list(project_id=1, per_page="50")  # type-error: reportArgumentType call-overload
     # Where Procore documents no deleted-records filter, no project scope, or no window.
     client.rfis.list(project_ids=[1], include_deleted=True)  # type-error: reportCallIssue call-overload
-    client.vendors.list(project_ids=[1])  # type-error: reportCallIssue call-arg
+    client.vendors.list(project_ids=[1])  # type-error: reportCallIssue call-overload
     client.rfis.iter(project_id=1, project_ids=[1])  # type-error: reportCallIssue call-overload
     client.rfis.lst(project_id=1)  # type-error: reportAttributeAccessIssue attr-defined
     aclient.rfis.list(project_id=1)[0]  # type-error: reportIndexIssue index
