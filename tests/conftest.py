@@ -6,10 +6,21 @@ credentials never leak into (or change the outcome of) a test.
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 import pytest_asyncio
 
 from helpers import Elsewhere, alogin, login, new_server
+
+# Several tests press Ctrl-C: in this process (a log handler raising KeyboardInterrupt) or in
+# a child (SIGINT sent to a login, a slow call, the CLI). A process started with SIGINT
+# ignored (a background job of a shell without job control) has no KeyboardInterrupt to
+# raise, and its children inherit the ignored signal. Give the suite the disposition a
+# terminal gives: Python's handler here, the default in children (a caught signal is reset
+# to the default across exec, an ignored one is not).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 PROCORE_ENV_VARS = (
     "PROCORE_CLIENT_ID",

@@ -17,6 +17,17 @@ import trustme
 
 import procore
 
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM), in MB. Not `ru_maxrss`: Linux carries the
+    parent's peak over fork and exec, so a child of a big test process would report it."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 # What the client under test is given as its access token: never printed by the tests.
 ACCESS_TOKEN = "hostile-access-" + "t" * 40
 
