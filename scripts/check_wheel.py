@@ -446,6 +446,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("wheel", nargs="?", help="default: the one wheel in target/dist")
     parser.add_argument("--sdist", help="instead: check that this sdist installs the same package")
     args = parser.parse_args(argv)
+    # `procore mock` is stopped with Ctrl-C. Started with SIGINT ignored (a background job of
+    # a shell without job control), this process would pass the ignored signal on to it; a
+    # handled one is reset to the default across exec, as under a terminal.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
     try:
         version = cargo_version()
