@@ -495,13 +495,9 @@ pub struct Arrow {
 }
 
 impl Arrow {
-    /// One page's records (raw JSON).
+    /// One page's records (raw JSON) of a hand-written model (`model`: `Project`, ...).
     pub fn new(raws: Vec<Box<RawValue>>, model: Option<&str>) -> Self {
-        let declared = model.and_then(columns::model_columns);
-        let texts: Vec<&str> = raws.iter().map(|r| r.get()).collect();
-        Arrow {
-            table: columns::record_batch(&texts, declared.as_deref()).map(ArrowTable::from_batch),
-        }
+        Self::declared(&raws, model.and_then(columns::model_columns))
     }
 
     /// The records of a list operation of the catalog, with the columns of its response type
@@ -510,6 +506,11 @@ impl Arrow {
         let declared = type_name
             .and_then(crate::core::records::lookup)
             .map(columns::declared_columns);
+        Self::declared(&raws, declared)
+    }
+
+    /// One record batch of `raws`, typed by `declared` where given.
+    fn declared(raws: &[Box<RawValue>], declared: Option<Vec<(String, ColType)>>) -> Self {
         let texts: Vec<&str> = raws.iter().map(|r| r.get()).collect();
         Arrow {
             table: columns::record_batch(&texts, declared.as_deref()).map(ArrowTable::from_batch),
