@@ -6,10 +6,16 @@
 //! Run by `bench/run.py` (it finds the binary at target/release/examples/bench_floor). Build:
 //! `cargo build --release --no-default-features --example bench_floor`.
 //!
-//! Usage: `bench_floor <per_page> [max_concurrency]`, with the server and the credentials in
+//! Usage: `bench_floor <per_page> [max_concurrency] [PATH MODE]`, with the server and the credentials in
 //! the environment (never on the command line): PROCORE_BENCH_BASE_URL, PROCORE_BENCH_LOGIN_URL,
 //! PROCORE_BENCH_CA_CERT (may be empty), PROCORE_BENCH_CLIENT_ID,
 //! PROCORE_BENCH_CLIENT_SECRET, PROCORE_BENCH_COMPANY_ID.
+//!
+//! With `PATH MODE` it pulls another list (a path with its ids filled in, such as
+//! `/rest/v1.0/projects/7/rfis`), to show what each layer of a typed list costs per record
+//! (`bench/namespaces.py --floor`): `raw` fetches the pages and keeps their bytes (the
+//! transfer alone: TLS, HTTP/2, pacing, no JSON read), `records` is the core's pull
+//! (`Client::paginate`: every page validated and split into records, the drift check).
 
 use std::collections::HashSet;
 use std::os::raw::{c_int, c_long};
@@ -82,16 +88,119 @@ async fn main() {
     };
     let client = Client::new(&opts).expect("client options");
     client.client_credentials().await.expect("token");
-    let filters = [("per_page".to_string(), per_page.to_string())];
+    let mut filters = vec![("per_page".to_string(), per_page.to_string())];
+    // A path's own query (`/rest/v1.0/projects?company_id=1`) joins the filters.
+    let path = argv.next().map(|p| match p.split_once('?') {
+        Some((path, query)) => {
+            filters.extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
+            path.to_string()
+        }
+        None => p,
+    });
+    let mode = argv.next().unwrap_or_default();
 
     let (u0, s0) = cpu();
     let t0 = Instant::now();
-    let projects = client.projects(None, &filters).await.expect("projects");
-    let wall = t0.elapsed().as_secs_f64();
-    let (u1, s1) = cpu();
-    let rss_mb = peak_rss_mb();
+    match (path.as_deref(), mode.as_str()) {
+        (None, _) => {
+            let projects = client.projects(None, &filters).await.expect("projects");
+            let wall = t0.elapsed().as_secs_f64();
+            let cpu1 = cpu();
+            let ids = projects.iter().map(|p| p.id()).collect();
+            report(wall, (u0, s0), cpu1, ids)
+        }
+        (Some(path), "records") => {
+            let records = client
+                .paginate(path, &filters, Some(company))
+                .await
+                .expect("records");
+            let wall = t0.elapsed().as_secs_f64();
+            let cpu1 = cpu();
+            let ids = records.iter().map(|r| id_of(r.get())).collect();
+            report(wall, (u0, s0), cpu1, ids)
+        }
+        (Some(path), "raw") => {
+            let bodies = raw_pages(
+                &client,
+                path,
+                &filters,
+                concurrency.max(1) as usize,
+                company,
+            )
+            .await;
+            let wall = t0.elapsed().as_secs_f64();
+            let cpu1 = cpu();
+            let mut ids = Vec::new();
+            for body in &bodies {
+                let page: Vec<Box<serde_json::value::RawValue>> =
+                    serde_json::from_slice(body).expect("a JSON list");
+                ids.extend(page.iter().map(|r| id_of(r.get())));
+            }
+            report(wall, (u0, s0), cpu1, ids)
+        }
+        (Some(_), other) => panic!("mode {other:?}: raw or records"),
+    }
+}
 
-    let ids: Vec<i64> = projects.iter().map(|p| p.id()).collect();
+/// The transfer alone: page 1, its `Total`, then the other pages `concurrency` at a time
+/// (as the core's pull), each kept as the bytes received.
+async fn raw_pages(
+    client: &Client,
+    path: &str,
+    filters: &[(String, String)],
+    concurrency: usize,
+    company: i64,
+) -> Vec<bytes::Bytes> {
+    use futures::StreamExt;
+    let url = client.api_url(path).expect("path");
+    let per_page: u64 = filters
+        .iter()
+        .find(|(k, _)| k == "per_page")
+        .and_then(|(_, v)| v.parse().ok())
+        .expect("per_page");
+    let query = |p: u64| {
+        let mut q = filters.to_vec();
+        q.push(("page".to_string(), p.to_string()));
+        q
+    };
+    let get = |p: u64| {
+        let url = url.clone();
+        async move {
+            client
+                .send(reqwest::Method::GET, url, &query(p), None, Some(company))
+                .await
+                .expect("page")
+        }
+    };
+    let first = get(1).await;
+    let total: u64 = first
+        .headers
+        .get("total")
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .expect("a Total header");
+    let pages = total.div_ceil(per_page);
+    let mut bodies = vec![first.body];
+    let rest: Vec<_> = futures::stream::iter(2..=pages)
+        .map(get)
+        .buffered(concurrency)
+        .collect()
+        .await;
+    bodies.extend(rest.into_iter().map(|r| r.body));
+    bodies
+}
+
+/// A record's integer `id`.
+fn id_of(record: &str) -> i64 {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    serde_json::from_str::<Id>(record).expect("an id").id
+}
+
+/// Prints the result line.
+fn report(wall: f64, (u0, s0): (f64, f64), (u1, s1): (f64, f64), ids: Vec<i64>) {
+    let rss_mb = peak_rss_mb();
     let unique = ids.iter().collect::<HashSet<_>>().len();
     let out = serde_json::json!({
         "wall_s": wall,

@@ -5,6 +5,7 @@ of a typed list: 20,000 RFIs (``client.rfis.list``) against 20,000 projects
 (``client.projects.list``).
 
     python bench/namespaces.py [--records 20000] [--rounds 7] [--only checking|typed]
+                               [--floor target/release/examples/bench_floor]
 
 Both calls of the first part fetch the same pages (``GET /rest/v1.0/projects?company_id=…``,
 100 per page) and return a ``ResultList`` of records; the namespace call also checks its
@@ -20,7 +21,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import statistics
+import subprocess
 import time
 
 import procore
@@ -44,10 +47,15 @@ def typed(args: argparse.Namespace) -> None:
                 "rfis": lambda: client.rfis.list(project_id=project, per_page=100),
             }
             size = {}
+            if args.floor:
+                calls.update(_floor_calls(args, server, project))
             for name, call in calls.items():  # warm: the mock builds every page once
                 records = call()
                 assert len(records) == args.records, (name, len(records))
-                size[name] = statistics.mean(len(json.dumps(r.to_dict())) for r in records[:1000])
+                if not isinstance(records, _Floor):
+                    size[name] = statistics.mean(
+                        len(json.dumps(r.to_dict())) for r in records[:1000]
+                    )
                 del records
             times: dict = {name: [] for name in calls}
             cpu: dict = {name: [] for name in calls}
@@ -55,16 +63,20 @@ def typed(args: argparse.Namespace) -> None:
                 for name in sorted(calls, reverse=i % 2 == 1):
                     gc.collect()
                     c0, t0 = time.process_time(), time.perf_counter()
-                    n = len(calls[name]())
-                    times[name].append(time.perf_counter() - t0)
-                    cpu[name].append(time.process_time() - c0)
-                    assert n == args.records
+                    out = calls[name]()
+                    wall, used = time.perf_counter() - t0, time.process_time() - c0
+                    if isinstance(out, _Floor):  # timed by the floor itself (no process start)
+                        wall, used = out.wall, out.cpu
+                    times[name].append(wall)
+                    cpu[name].append(used)
+                    assert len(out) == args.records
     print(
         f"typed lists: {args.records} records each, 100 per page, median of {args.rounds} rounds"
         " (CPU: the whole process, the mock's threads included)"
     )
     per, per_cpu = {}, {}
     for name in calls:
+        size.setdefault(name, size["rfis" if "rfis" in name else "projects"])
         t = statistics.median(times[name])
         per[name] = t / args.records
         per_cpu[name] = statistics.median(cpu[name]) / args.records
@@ -78,6 +90,53 @@ def typed(args: argparse.Namespace) -> None:
         f"  an RFI costs {per['rfis'] / per['projects']:.2f}x a project"
         f" ({per_cpu['rfis'] / per_cpu['projects']:.2f}x in CPU)"
     )
+    for mode in ("raw", "records") if args.floor else ():
+        r, p = per[f"rfis-{mode}"], per[f"projects-{mode}"]
+        print(f"  floor {mode}: an RFI costs {r / p:.2f}x a project;"
+              f" the RFI floor is {r / per['projects']:.2f}x the typed projects list")
+
+
+class _Floor(list):
+    """The ids a floor run pulled, with its own wall and CPU time."""
+
+    wall = cpu = 0.0
+
+
+def _floor_calls(args: argparse.Namespace, server: MockServer, project: int) -> dict:
+    """The same pulls by the Rust floor (bench/floor.rs), layer by layer: `raw` is the
+    transfer alone (pages fetched, bytes kept, no JSON read), `records` the core's pull (pages
+    validated and split into records, the drift check), no Python. Its CPU time is the floor
+    process's: the mock's threads are not in it."""
+    env = {
+        **os.environ,
+        "PROCORE_BENCH_BASE_URL": server.base_url,
+        "PROCORE_BENCH_LOGIN_URL": server.login_url,
+        "PROCORE_BENCH_CA_CERT": server.ca_cert or "",
+        "PROCORE_BENCH_CLIENT_ID": server.client_id,
+        "PROCORE_BENCH_CLIENT_SECRET": server.client_secret,
+        "PROCORE_BENCH_COMPANY_ID": str(server.company_id),
+    }
+    paths = {
+        "projects": f"/rest/v1.0/projects?company_id={server.company_id}",
+        "rfis": RFIS.format(project_id=project),
+    }
+
+    def run(path: str, mode: str) -> _Floor:
+        cmd = [args.floor, "100", "8", path, mode]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        line = [x for x in proc.stdout.splitlines() if x.startswith("BENCH_RESULT ")]
+        if proc.returncode != 0 or not line:
+            raise SystemExit(f"floor {path} {mode} failed: {proc.stderr[-2000:]}")
+        result = json.loads(line[-1][len("BENCH_RESULT "):])
+        out = _Floor(range(result["records"]))
+        out.wall, out.cpu = result["wall_s"], result["cpu_s"]
+        return out
+
+    return {
+        f"{name}-{mode}": (lambda path=path, mode=mode: run(path, mode))
+        for name, path in paths.items()
+        for mode in ("raw", "records")
+    }
 
 
 def main() -> None:
@@ -85,6 +144,8 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=20_000)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--only", choices=("checking", "typed"))
+    ap.add_argument("--floor", metavar="BIN", help="also run the Rust floor (bench/floor.rs) on "
+                    "both lists, transfer alone (raw) and the core's pull (records)")
     args = ap.parse_args()
     if args.only != "typed":
         checking(args)
