@@ -5,8 +5,8 @@ use super::live::{parse_window, ChangeList};
 use super::login::{bearer, www_authenticate};
 use super::state::{AccessCheck, HostKind, RateInfo, State};
 use super::util::{
-    empty_response, first, json_bytes_response, json_response, query_pairs, random_hex64,
-    set_header, unexpected, unix_in, unix_now, Body,
+    empty_response, first, json_bytes_response, json_response, message, page_bounds, positive,
+    query_pairs, random_hex64, set_header, unexpected, unix_in, unix_now, Body, Reject,
 };
 use bytes::Bytes;
 use hyper::http::request::Parts;
@@ -51,12 +51,7 @@ fn route(method: &Method, path: &str) -> Option<Route> {
     }
 }
 
-fn message(status: StatusCode, msg: impl Into<String>) -> Response<Body> {
-    json_response(status, &json!({ "message": msg.into() }))
-}
-
 /// An error answer on its way out of a handler (boxed: a `Response` is large).
-type Reject = Box<Response<Body>>;
 
 fn bad_request(msg: impl Into<String>) -> Reject {
     Box::new(message(StatusCode::BAD_REQUEST, msg))
@@ -440,16 +435,6 @@ impl Page {
     }
 }
 
-fn positive(q: &[(String, String)], key: &str) -> Result<Option<u64>, Reject> {
-    match first(q, key) {
-        None => Ok(None),
-        Some(v) => match v.trim().parse::<i64>() {
-            Ok(n) if n > 0 => Ok(Some(n as u64)),
-            _ => Err(bad_request(format!("{key} must be a positive integer"))),
-        },
-    }
-}
-
 /// `page` (from 1) and `per_page` (clamped to the maximum), with `Total`, `Per-Page` and
 /// `Link` (absolute URLs keeping the other query parameters).
 fn paginate(
@@ -463,39 +448,14 @@ fn paginate(
         .unwrap_or(u64::from(st.cfg.default_per_page))
         .min(u64::from(st.cfg.max_per_page))
         .max(1);
-    let last = (total as u64).div_ceil(per_page).max(1);
-    let start = (page - 1).saturating_mul(per_page).min(total as u64) as usize;
-    let end = (start as u64).saturating_add(per_page).min(total as u64) as usize;
-
-    let others: Vec<&(String, String)> = q
-        .iter()
-        .filter(|(k, _)| k != "page" && k != "per_page")
-        .collect();
-    let url_for = |p: u64| {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &others {
-            ser.append_pair(k, v);
-        }
-        ser.append_pair("page", &p.to_string());
-        ser.append_pair("per_page", &per_page.to_string());
-        format!("{}{}?{}", st.api_base, parts.uri.path(), ser.finish())
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(format!("<{}>; rel=\"first\"", url_for(1)));
-        links.push(format!("<{}>; rel=\"prev\"", url_for((page - 1).min(last))));
-    }
-    if page < last {
-        links.push(format!("<{}>; rel=\"next\"", url_for(page + 1)));
-        links.push(format!("<{}>; rel=\"last\"", url_for(last)));
-    }
+    let (start, end, link) = page_bounds(st, parts, q, page, per_page, total);
     Ok(Page {
         number: page,
         start,
         end,
         total,
         per_page,
-        link: (!links.is_empty()).then(|| links.join(", ")),
+        link,
         counted: !st.link_only(),
     })
 }

@@ -15,7 +15,8 @@
 use super::routes::{PARAMS, REQUIRED, ROUTES, ROUTE_STRINGS};
 use super::state::State;
 use super::util::{
-    empty_response, first, iso8601, json_bytes_response, json_response, set_header, unix_now, Body,
+    empty_response, first, iso8601, json_bytes_response, json_response, page_bounds, positive,
+    reject, set_header, unix_now, Body, Reject,
 };
 use crate::core::records::{self, parse_date, parse_datetime, Kind, TypeDef, TYPES};
 use bytes::Bytes;
@@ -732,16 +733,6 @@ fn fields_of(ty: Ty) -> impl Iterator<Item = FieldSpec> {
 }
 
 // ----------------------------------------------------------------------------- answers
-
-fn message(status: StatusCode, msg: impl Into<String>) -> Response<Body> {
-    json_response(status, &json!({ "message": msg.into() }))
-}
-
-type Reject = Box<Response<Body>>;
-
-fn reject(status: StatusCode, msg: impl Into<String>) -> Reject {
-    Box::new(message(status, msg))
-}
 
 /// A collection: one list route at a concrete path (plus its `project_id` query value).
 struct Collection {
@@ -1557,19 +1548,6 @@ fn respond(
     resp
 }
 
-fn positive(q: &[(String, String)], key: &str) -> Result<Option<u64>, Reject> {
-    match first(q, key) {
-        None => Ok(None),
-        Some(v) => match v.trim().parse::<i64>() {
-            Ok(n) if n > 0 => Ok(Some(n as u64)),
-            _ => Err(reject(
-                StatusCode::BAD_REQUEST,
-                format!("{key} must be a positive integer"),
-            )),
-        },
-    }
-}
-
 /// `page` (from 1) and `per_page` (clamped to the maximum: 100 on v2 routes).
 fn page_args(st: &State, q: &[(String, String)], route: &Route) -> Result<(u64, u64), Reject> {
     let max = if route.is_v2() {
@@ -1583,44 +1561,6 @@ fn page_args(st: &State, q: &[(String, String)], route: &Route) -> Result<(u64, 
         .min(max)
         .max(1);
     Ok((page, per_page))
-}
-
-/// The index range of a page and its `Link` header (absolute URLs keeping the other query
-/// parameters), as the hand-written list routes give them.
-fn page_bounds(
-    st: &State,
-    parts: &Parts,
-    q: &[(String, String)],
-    page: u64,
-    per_page: u64,
-    total: usize,
-) -> (usize, usize, Option<String>) {
-    let last = (total as u64).div_ceil(per_page).max(1);
-    let start = (page - 1).saturating_mul(per_page).min(total as u64) as usize;
-    let end = (start as u64).saturating_add(per_page).min(total as u64) as usize;
-    let others: Vec<&(String, String)> = q
-        .iter()
-        .filter(|(k, _)| k != "page" && k != "per_page")
-        .collect();
-    let url_for = |p: u64| {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &others {
-            ser.append_pair(k, v);
-        }
-        ser.append_pair("page", &p.to_string());
-        ser.append_pair("per_page", &per_page.to_string());
-        format!("{}{}?{}", st.api_base, parts.uri.path(), ser.finish())
-    };
-    let mut links = Vec::new();
-    if page > 1 {
-        links.push(format!("<{}>; rel=\"first\"", url_for(1)));
-        links.push(format!("<{}>; rel=\"prev\"", url_for((page - 1).min(last))));
-    }
-    if page < last {
-        links.push(format!("<{}>; rel=\"next\"", url_for(page + 1)));
-        links.push(format!("<{}>; rel=\"last\"", url_for(last)));
-    }
-    (start, end, (!links.is_empty()).then(|| links.join(", ")))
 }
 
 // ----------------------------------------------------------------------------- writes

@@ -7,8 +7,11 @@ use base64::engine::{DecodePaddingMode, Engine};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::http::request::Parts;
 use hyper::{Response, StatusCode};
 use serde_json::Value;
+
+use super::state::State;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -220,4 +223,68 @@ mod tests {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_ne!(t, random_hex64());
     }
+}
+
+/// A request the mock refuses: the answer to send instead.
+pub(crate) type Reject = Box<Response<Body>>;
+
+/// `{"message": ...}` with `status`, Procore's error shape.
+pub(crate) fn message(status: StatusCode, msg: impl Into<String>) -> Response<Body> {
+    json_response(status, &serde_json::json!({ "message": msg.into() }))
+}
+
+pub(crate) fn reject(status: StatusCode, msg: impl Into<String>) -> Reject {
+    Box::new(message(status, msg))
+}
+
+/// A query parameter that must be a positive integer, when given.
+pub(crate) fn positive(q: &[(String, String)], key: &str) -> Result<Option<u64>, Reject> {
+    match first(q, key) {
+        None => Ok(None),
+        Some(v) => match v.trim().parse::<i64>() {
+            Ok(n) if n > 0 => Ok(Some(n as u64)),
+            _ => Err(reject(
+                StatusCode::BAD_REQUEST,
+                format!("{key} must be a positive integer"),
+            )),
+        },
+    }
+}
+
+/// The index range of a page and its `Link` header (absolute URLs keeping the other query
+/// parameters), for every list route of the mock.
+pub(crate) fn page_bounds(
+    st: &State,
+    parts: &Parts,
+    q: &[(String, String)],
+    page: u64,
+    per_page: u64,
+    total: usize,
+) -> (usize, usize, Option<String>) {
+    let last = (total as u64).div_ceil(per_page).max(1);
+    let start = (page - 1).saturating_mul(per_page).min(total as u64) as usize;
+    let end = (start as u64).saturating_add(per_page).min(total as u64) as usize;
+    let others: Vec<&(String, String)> = q
+        .iter()
+        .filter(|(k, _)| k != "page" && k != "per_page")
+        .collect();
+    let url_for = |p: u64| {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &others {
+            ser.append_pair(k, v);
+        }
+        ser.append_pair("page", &p.to_string());
+        ser.append_pair("per_page", &per_page.to_string());
+        format!("{}{}?{}", st.api_base, parts.uri.path(), ser.finish())
+    };
+    let mut links = Vec::new();
+    if page > 1 {
+        links.push(format!("<{}>; rel=\"first\"", url_for(1)));
+        links.push(format!("<{}>; rel=\"prev\"", url_for((page - 1).min(last))));
+    }
+    if page < last {
+        links.push(format!("<{}>; rel=\"next\"", url_for(page + 1)));
+        links.push(format!("<{}>; rel=\"last\"", url_for(last)));
+    }
+    (start, end, (!links.is_empty()).then(|| links.join(", ")))
 }
