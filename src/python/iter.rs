@@ -12,8 +12,8 @@ use serde_json::value::RawValue;
 
 use super::errors::to_pyerr;
 use super::lifecycle::LiveClient;
-use super::models::{raw_to_py, Company, Project, Records};
-use super::runtime::{awaitable, block_on, IntoPyErrLater};
+use super::models::{raw_to_py, Company, JsonToPy, Project, Records};
+use super::runtime::{awaitable, block_on, runtime, IntoPyErrLater};
 use crate::core;
 
 /// What each step of an iteration hands out.
@@ -155,6 +155,49 @@ impl<'py> IntoPyObject<'py> for Fetched {
             (Model::Dict | Model::Arrow, Item::Record(v)) => raw_to_py(py, &v),
         }
     }
+}
+
+/// Every record of a list endpoint as a `ResultList` of dicts, for the sync client's
+/// `paginate()`. The page walk runs in a background task, as for `iter_pages()`; each page
+/// becomes dicts here, in the calling thread, as soon as it is handed over, while the
+/// following pages are fetched. The records are the walk's (in order, drift repaired), an
+/// error of the walk is raised once the pages before it are converted, and Ctrl-C is looked
+/// for while waiting (as in every sync call) and after every page.
+pub fn collect_dicts(
+    py: Python<'_>,
+    client: &LiveClient,
+    path: &str,
+    query: &[(String, String)],
+    company_id: Option<i64>,
+) -> PyResult<Py<PyAny>> {
+    let mut stream = {
+        let _rt = runtime().enter();
+        client
+            .pages(path, query, company_id)
+            .map_err(|e| to_pyerr(py, e))?
+    };
+    let mut records = Vec::new();
+    let mut conv = JsonToPy::new(py);
+    // Dropping `stream` (an error, Ctrl-C) stops the walk.
+    while let Some(page) = block_on(py, stream.next_page())? {
+        let page = page.map_err(|e| to_pyerr(py, e))?;
+        if records.is_empty() {
+            if let Some(t) = stream.total() {
+                records.reserve(t.min(core::MAX_RESERVED_RECORDS) as usize);
+            }
+        }
+        records.reserve(page.len());
+        for r in &page {
+            records.push(conv.convert(r)?);
+        }
+        drop(page);
+        py.check_signals()?;
+    }
+    drop(conv);
+    let list = pyo3::types::PyList::new(py, records)?;
+    Ok(imported!(py, "procore._results", "ResultList")?
+        .call1((list,))?
+        .unbind())
 }
 
 /// Why `__anext__` has no item: the end, or a failure.
