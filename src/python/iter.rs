@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::errors::to_pyerr;
 use super::lifecycle::LiveClient;
-use super::models::{raw_to_py, Company, JsonToPy, Project, Records};
+use super::models::{raw_to_py, untracked, Company, JsonToPy, Project, Records};
 use super::runtime::{awaitable, block_on, runtime, IntoPyErrLater};
 use crate::core;
 
@@ -146,12 +146,14 @@ impl<'py> IntoPyObject<'py> for Fetched {
             (Model::Arrow, Item::Page(p)) => super::frames::Arrow::new(p, None).into_pyobject(py),
             (Model::Project, Item::Record(v)) => core::Project::from_raw(v)
                 .map(Project::from)
-                .map_err(decode)?
-                .into_bound_py_any(py),
+                .map_err(decode)
+                .and_then(|p| untracked(py, p))
+                .map(Bound::into_any),
             (Model::Company, Item::Record(v)) => core::Company::from_raw(v)
                 .map(Company::from)
-                .map_err(decode)?
-                .into_bound_py_any(py),
+                .map_err(decode)
+                .and_then(|c| untracked(py, c))
+                .map(Bound::into_any),
             (Model::Dict | Model::Arrow, Item::Record(v)) => raw_to_py(py, &v),
         }
     }
