@@ -180,8 +180,14 @@ pub fn collect_dicts(
     };
     let mut records = Vec::new();
     let mut conv = JsonToPy::new(py);
-    // Dropping `stream` (an error, Ctrl-C) stops the walk.
-    while let Some(page) = block_on(py, stream.next_page())? {
+    // Dropping `stream` (an error, Ctrl-C) stops the walk. A page already in is taken
+    // without releasing the GIL.
+    loop {
+        let next = match stream.try_next_page() {
+            Some(next) => next,
+            None => block_on(py, stream.next_page())?,
+        };
+        let Some(page) = next else { break };
         let page = page.map_err(|e| to_pyerr(py, e))?;
         if records.is_empty() {
             if let Some(t) = stream.total() {
