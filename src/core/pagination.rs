@@ -100,17 +100,6 @@ impl PageStream {
         self.rx.recv().await
     }
 
-    /// The next page if it is already in, without waiting: `Some(None)` after the last one,
-    /// `None` when the next page is still to come.
-    pub fn try_next_page(&mut self) -> Option<Option<Result<Page>>> {
-        use tokio::sync::mpsc::error::TryRecvError;
-        match self.rx.try_recv() {
-            Ok(page) => Some(Some(page)),
-            Err(TryRecvError::Disconnected) => Some(None),
-            Err(TryRecvError::Empty) => None,
-        }
-    }
-
     /// The record count the server announced (`Total`), once page 1 has arrived.
     pub fn total(&self) -> Option<u64> {
         self.total.get().copied()

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use super::errors::to_pyerr;
 use super::lifecycle::LiveClient;
 use super::models::{raw_to_py, untracked, Company, JsonToPy, Project, Records};
-use super::runtime::{awaitable, block_on, runtime, IntoPyErrLater};
+use super::runtime::{awaitable, block_on, IntoPyErrLater};
 use crate::core;
 
 /// What each step of an iteration hands out.
@@ -160,11 +160,11 @@ impl<'py> IntoPyObject<'py> for Fetched {
 }
 
 /// Every record of a list endpoint as a `ResultList` of dicts, for the sync client's
-/// `paginate()`. The page walk runs in a background task, as for `iter_pages()`; each page
-/// becomes dicts here, in the calling thread, as soon as it is handed over, while the
-/// following pages are fetched. The records are the walk's (in order, drift repaired), an
-/// error of the walk is raised once the pages before it are converted, and Ctrl-C is looked
-/// for while waiting (as in every sync call) and after every page.
+/// `paginate()`. The page walk runs here, GIL released, as every sync call does; each page
+/// it hands over (in order, drift repaired) becomes dicts at once, GIL taken back, while the
+/// runtime's threads keep receiving the pages in flight. An error of the walk or of a
+/// conversion ends it; Ctrl-C is looked for while waiting (as in every sync call) and after
+/// every page.
 pub fn collect_dicts(
     py: Python<'_>,
     client: &LiveClient,
@@ -172,36 +172,31 @@ pub fn collect_dicts(
     query: &[(String, String)],
     company_id: Option<i64>,
 ) -> PyResult<Py<PyAny>> {
-    let mut stream = {
-        let _rt = runtime().enter();
-        client
-            .pages(path, query, company_id)
-            .map_err(|e| to_pyerr(py, e))?
-    };
-    let mut records = Vec::new();
-    let mut conv = JsonToPy::new(py);
-    // Dropping `stream` (an error, Ctrl-C) stops the walk. A page already in is taken
-    // without releasing the GIL.
-    loop {
-        let next = match stream.try_next_page() {
-            Some(next) => next,
-            None => block_on(py, stream.next_page())?,
-        };
-        let Some(page) = next else { break };
-        let page = page.map_err(|e| to_pyerr(py, e))?;
-        if records.is_empty() {
-            if let Some(t) = stream.total() {
-                records.reserve(t.min(core::MAX_RESERVED_RECORDS) as usize);
-            }
-        }
-        records.reserve(page.len());
-        for r in &page {
-            records.push(conv.convert(r)?);
-        }
-        drop(page);
-        py.check_signals()?;
+    let mut records: Vec<Py<PyAny>> = Vec::new();
+    let mut failed: Option<PyErr> = None;
+    let walked = block_on(
+        py,
+        client.walk_pages(path, query, company_id, |page, total| {
+            let go_on = Python::attach(|py| {
+                if let Some(t) = total {
+                    let want = t.min(core::MAX_RESERVED_RECORDS) as usize;
+                    records.reserve(want.saturating_sub(records.len()));
+                }
+                records.reserve(page.len());
+                let mut conv = JsonToPy::new(py);
+                let done = page
+                    .iter()
+                    .try_for_each(|r| conv.convert(r).map(|v| records.push(v.unbind())))
+                    .and_then(|()| py.check_signals());
+                done.map_err(|e| failed = Some(e)).is_ok()
+            });
+            futures::future::ready(go_on)
+        }),
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
     }
-    drop(conv);
+    walked.map_err(|e| to_pyerr(py, e))?;
     let list = pyo3::types::PyList::new(py, records)?;
     Ok(imported!(py, "procore._results", "ResultList")?
         .call1((list,))?
