@@ -18,6 +18,7 @@ import pytest
 from helpers import login
 
 ME = "/rest/v1.0/me"
+PROJECTS = "/rest/v1.0/projects"
 DELAY = 30.0
 
 CHILD = textwrap.dedent(
@@ -49,10 +50,11 @@ CHILD = textwrap.dedent(
 )
 
 
-def wait_for_request(server, path: str, deadline: float) -> bool:
-    """Poll the mock's request log until `path` arrived (True) or the deadline passed."""
+def wait_for_request(server, path: str, deadline: float, arrivals: int = 1) -> bool:
+    """Poll the mock's request log until `arrivals` requests for `path` arrived (True) or the
+    deadline passed."""
     while time.monotonic() < deadline:
-        if any(r["path"] == path for r in server.requests()):
+        if sum(r["path"] == path for r in server.requests()) >= arrivals:
             return True
         time.sleep(0.02)
     return False
@@ -71,6 +73,26 @@ def test_ctrl_c_interrupts_a_slow_sync_call(fresh_server, call, path):
     with server.client() as c:
         token = login(c, server)
     server.delay_next(DELAY, path=path)
+    interrupt(server, token, call, path, arrivals=1)
+
+
+def test_ctrl_c_interrupts_paginate_between_pages(fresh_server):
+    """paginate() turns each page into dicts as it arrives: Ctrl-C while it waits for a later
+    page (page 1 answered and converted) still stops it."""
+    server = fresh_server
+    with server.client() as c:
+        token = login(c, server)
+    cid = server.company_ids[0]
+    server.delay_next(0, path=PROJECTS)  # page 1 is answered at once,
+    server.delay_next(DELAY, path=PROJECTS)  # the next page asked for is held back
+    params = {"company_id": cid, "per_page": 10}
+    call = f"client.paginate({PROJECTS!r}, {params!r}, company_id={cid})"
+    interrupt(server, token, call, PROJECTS, arrivals=2)
+
+
+def interrupt(server, token, call: str, path: str, arrivals: int) -> None:
+    """Runs `call` in a child, sends SIGINT once `arrivals` requests for `path` reached the
+    mock, and checks that the child raised KeyboardInterrupt promptly."""
     env = dict(
         os.environ,
         MOCK_TOKEN=token.access_token,
@@ -86,7 +108,7 @@ def test_ctrl_c_interrupts_a_slow_sync_call(fresh_server, call, path):
         text=True,
     )
     try:
-        arrived = wait_for_request(server, path, time.monotonic() + 20)
+        arrived = wait_for_request(server, path, time.monotonic() + 20, arrivals)
         assert arrived, "the child's request reached the mock"
         assert proc.poll() is None, "the call is still waiting for the delayed answer"
         sent_at = time.monotonic()

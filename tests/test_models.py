@@ -77,6 +77,23 @@ def test_nested_company_of_a_project_is_a_model(client, server):
     assert project.to_dict()["company"]["name"] == project.company.name
 
 
+def test_listed_models_are_left_to_reference_counting(client, server):
+    """The models of a list hold no Python references, so the cycle collector does not
+    track them (a big list would otherwise be walked by every collection); they stay whole
+    through collections."""
+    import gc
+
+    cid = server.company_id
+    projects = client.projects.list(company_id=cid, per_page=300)
+    by_iter = next(iter(client.projects.iter(company_id=cid, per_page=300)))
+    companies = client.companies.list()
+    assert not any(gc.is_tracked(m) for m in [*projects, by_iter, *companies])
+    want = [p.to_dict() for p in projects]
+    gc.collect()
+    assert [p.to_dict() for p in projects] == want
+    assert projects[0].company.id == cid and by_iter.id == projects[0].id
+
+
 def test_models_compare_by_value(client, server):
     a = client.projects.get(client.projects.list(per_page=300)[0].id)
     b = client.projects.get(a.id)

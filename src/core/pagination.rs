@@ -28,7 +28,7 @@ const MAX_LINKED_PAGES: u64 = 1_000_000;
 const MAX_PLANNED_PAGES: u64 = 100_000;
 /// The most record slots reserved ahead from `Total` (`Total` is input: it never sizes an
 /// allocation beyond this).
-const MAX_RESERVED_RECORDS: u64 = 1 << 20;
+pub const MAX_RESERVED_RECORDS: u64 = 1 << 20;
 
 /// How the rest of a list is fetched, decided from page 1 alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

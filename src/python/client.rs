@@ -408,6 +408,11 @@ impl BaseClient {
             );
             return collect_with_progress(py, pages, self.is_async, "records", progress);
         }
+        if !self.is_async {
+            return catch_panic(py, || {
+                super::iter::collect_dicts(py, &c, &path, &query, company)
+            })?;
+        }
         dispatch(py, self.is_async, async move {
             c.paginate(&path, &query, company).await.map(Records::Json)
         })

@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use super::errors::to_pyerr;
 use super::lifecycle::LiveClient;
-use super::models::{raw_to_py, Company, Project, Records};
+use super::models::{raw_to_py, untracked, Company, JsonToPy, Project, Records};
 use super::runtime::{awaitable, block_on, IntoPyErrLater};
 use crate::core;
 
@@ -146,15 +146,61 @@ impl<'py> IntoPyObject<'py> for Fetched {
             (Model::Arrow, Item::Page(p)) => super::frames::Arrow::new(p, None).into_pyobject(py),
             (Model::Project, Item::Record(v)) => core::Project::from_raw(v)
                 .map(Project::from)
-                .map_err(decode)?
-                .into_bound_py_any(py),
+                .map_err(decode)
+                .and_then(|p| untracked(py, p))
+                .map(Bound::into_any),
             (Model::Company, Item::Record(v)) => core::Company::from_raw(v)
                 .map(Company::from)
-                .map_err(decode)?
-                .into_bound_py_any(py),
+                .map_err(decode)
+                .and_then(|c| untracked(py, c))
+                .map(Bound::into_any),
             (Model::Dict | Model::Arrow, Item::Record(v)) => raw_to_py(py, &v),
         }
     }
+}
+
+/// Every record of a list endpoint as a `ResultList` of dicts, for the sync client's
+/// `paginate()`. The page walk runs here, GIL released, as every sync call does; each page
+/// it hands over (in order, drift repaired) becomes dicts at once, GIL taken back, while the
+/// runtime's threads keep receiving the pages in flight. An error of the walk or of a
+/// conversion ends it; Ctrl-C is looked for while waiting (as in every sync call) and after
+/// every page.
+pub fn collect_dicts(
+    py: Python<'_>,
+    client: &LiveClient,
+    path: &str,
+    query: &[(String, String)],
+    company_id: Option<i64>,
+) -> PyResult<Py<PyAny>> {
+    let mut records: Vec<Py<PyAny>> = Vec::new();
+    let mut failed: Option<PyErr> = None;
+    let walked = block_on(
+        py,
+        client.walk_pages(path, query, company_id, |page, total| {
+            let go_on = Python::attach(|py| {
+                if let Some(t) = total {
+                    let want = t.min(core::MAX_RESERVED_RECORDS) as usize;
+                    records.reserve(want.saturating_sub(records.len()));
+                }
+                records.reserve(page.len());
+                let mut conv = JsonToPy::new(py);
+                let done = page
+                    .iter()
+                    .try_for_each(|r| conv.convert(r).map(|v| records.push(v.unbind())))
+                    .and_then(|()| py.check_signals());
+                done.map_err(|e| failed = Some(e)).is_ok()
+            });
+            futures::future::ready(go_on)
+        }),
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    walked.map_err(|e| to_pyerr(py, e))?;
+    let list = pyo3::types::PyList::new(py, records)?;
+    Ok(imported!(py, "procore._results", "ResultList")?
+        .call1((list,))?
+        .unbind())
 }
 
 /// Why `__anext__` has no item: the end, or a failure.

@@ -34,7 +34,8 @@ pub fn raw_to_py<'py>(py: Python<'py>, raw: &RawValue) -> PyResult<Bound<'py, Py
 /// an integer beyond 64 bits becomes the exact `int`, not a `float` (a record holding one is
 /// converted again by Python's `json.loads`, which keeps it exact; the fast path only notes
 /// that it saw a number that could be one). Object keys seen before are reused: the dicts of
-/// a page share their key strings (and their hashes).
+/// a page share their key strings (and their hashes); so do recurring short string values
+/// (equal strings, made once: Python strings are immutable).
 pub struct JsonToPy<'py> {
     py: Python<'py>,
     cache: KeyCache,
@@ -55,6 +56,16 @@ struct KeyCache {
     /// The n-th key of the last records, by n: records of one list share their layout, so
     /// a key is usually found here with one comparison, without hashing.
     by_place: Vec<(Box<str>, Py<PyString>)>,
+    /// Short string values made lately, by a hash of their text (empty until first used).
+    values: Vec<ValueSlot>,
+}
+
+/// One short string value kept for reuse: its text, and the Python string made of it.
+#[derive(Default)]
+struct ValueSlot {
+    len: u8,
+    text: [u8; VALUE_LEN],
+    string: Option<Py<PyString>>,
 }
 
 thread_local! {
@@ -73,6 +84,23 @@ const KEY_CACHE_ENTRIES: usize = 1024;
 const KEY_CACHE_LEN: usize = 64;
 /// Key places remembered per record.
 const KEY_PLACES: usize = 256;
+/// Short string values remembered (a power of two), and the longest one: the values of a
+/// field that takes few distinct ones (a status, a state code, a company's name) become one
+/// shared `str` instead of one per record. A slot holds the last value that hashed to it.
+const VALUE_SLOTS: usize = 1024;
+const VALUE_LEN: usize = 24;
+
+/// The slot of a short text among `VALUE_SLOTS` (FxHash's multiply-rotate over 8-byte words;
+/// the top bits pick the slot).
+fn value_slot(text: &[u8]) -> usize {
+    let mut h = text.len() as u64;
+    for chunk in text.chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    (h >> (64 - VALUE_SLOTS.trailing_zeros())) as usize
+}
 
 impl<'py> JsonToPy<'py> {
     pub fn new(py: Python<'py>) -> Self {
@@ -145,6 +173,30 @@ impl<'py> JsonToPy<'py> {
         s
     }
 
+    /// A string value: a short one is the string made for the same text lately, if any.
+    fn string(&mut self, v: &str) -> Bound<'py, PyString> {
+        let py = self.py;
+        let bytes = v.as_bytes();
+        if bytes.len() > VALUE_LEN {
+            return PyString::new(py, v);
+        }
+        let values = &mut self.cache.values;
+        if values.is_empty() {
+            values.resize_with(VALUE_SLOTS, ValueSlot::default);
+        }
+        let slot = &mut values[value_slot(bytes)];
+        if let Some(s) = &slot.string {
+            if usize::from(slot.len) == bytes.len() && slot.text[..bytes.len()] == *bytes {
+                return s.bind(py).clone();
+            }
+        }
+        let s = PyString::new(py, v);
+        slot.len = bytes.len() as u8;
+        slot.text[..bytes.len()].copy_from_slice(bytes);
+        slot.string = Some(s.clone().unbind());
+        s
+    }
+
     fn fail<E: de::Error>(&mut self, e: PyErr) -> E {
         self.failed = Some(e);
         E::custom("a Python error")
@@ -198,7 +250,7 @@ impl<'de, 'py> Visitor<'de> for PySeed<'_, 'py> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(PyString::new(self.0.py, v).into_any())
+        Ok(self.0.string(v).into_any())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
@@ -385,6 +437,22 @@ py_model!(
     }
 );
 
+/// A model object the cycle collector leaves alone. pyo3 makes every class a GC type, but a
+/// `Project` or `Company` holds Rust data only (no Python reference, no `__dict__`, no
+/// subclasses), so it can be part of no reference cycle: untracked, the 20,000 objects of a
+/// big list are not walked by every collection that runs while they live (`to_dict()` over
+/// them triggers dozens).
+pub fn untracked<T>(py: Python<'_>, model: T) -> PyResult<Bound<'_, T>>
+where
+    T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>,
+{
+    let obj = Bound::new(py, model)?;
+    // SAFETY: `obj` is a live object of a GC type, and the GIL is held. Untracking is
+    // undone by nothing: pyo3's dealloc untracks only an object still tracked.
+    unsafe { pyo3::ffi::PyObject_GC_UnTrack(obj.as_ptr().cast()) };
+    Ok(obj)
+}
+
 /// A list of models or plain JSON records, returned to Python as a `procore.ResultList`.
 pub enum Records {
     Companies(Vec<core::Company>),
@@ -399,8 +467,18 @@ impl<'py> IntoPyObject<'py> for Records {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let list = match self {
-            Records::Companies(v) => PyList::new(py, v.into_iter().map(Company::from))?,
-            Records::Projects(v) => PyList::new(py, v.into_iter().map(Project::from))?,
+            Records::Companies(v) => PyList::new(
+                py,
+                v.into_iter()
+                    .map(|c| untracked(py, Company::from(c)))
+                    .collect::<PyResult<Vec<_>>>()?,
+            )?,
+            Records::Projects(v) => PyList::new(
+                py,
+                v.into_iter()
+                    .map(|p| untracked(py, Project::from(p)))
+                    .collect::<PyResult<Vec<_>>>()?,
+            )?,
             Records::Json(v) => {
                 let mut conv = JsonToPy::new(py);
                 let items = v
@@ -741,6 +819,51 @@ mod tests {
                     want
                 );
             }
+        });
+    }
+
+    #[test]
+    fn recurring_short_values_are_shared_strings() {
+        with_python(|py| {
+            let mut conv = JsonToPy::new(py);
+            let doc = |city: &str, name: &str| {
+                let text = serde_json::json!({"city": city, "name": name}).to_string();
+                RawValue::from_string(text).unwrap()
+            };
+            let long = "Riverside Water Treatment Plant";
+            let a = conv.convert(&doc("Austin", long)).unwrap();
+            // Thousands of distinct short values in between: every slot is taken over many
+            // times, and every value still comes out as its own text.
+            for i in 0..5000 {
+                let city = format!("c{i}\u{e9}\u{1F600}");
+                let d = conv.convert(&doc(&city, &i.to_string())).unwrap();
+                assert_eq!(
+                    d.get_item("city").unwrap().extract::<String>().unwrap(),
+                    city
+                );
+                assert_eq!(
+                    d.get_item("name").unwrap().extract::<String>().unwrap(),
+                    i.to_string()
+                );
+            }
+            let b = conv.convert(&doc("Austin", long)).unwrap();
+            let c = conv.convert(&doc("Austin", long)).unwrap();
+            assert!(b.get_item("city").unwrap().is(c.get_item("city").unwrap()));
+            assert_eq!(
+                a.get_item("city").unwrap().extract::<String>().unwrap(),
+                "Austin"
+            );
+            // Long values are made each time; equal all the same.
+            assert!(!b.get_item("name").unwrap().is(c.get_item("name").unwrap()));
+            assert!(b.eq(&c).unwrap() && a.eq(&b).unwrap());
+            // A string with escapes is one value like any other.
+            let esc = RawValue::from_string(r#"{"q": "a\"b", "r": "a\"b"}"#.into()).unwrap();
+            let e = conv.convert(&esc).unwrap();
+            assert_eq!(
+                e.get_item("q").unwrap().extract::<String>().unwrap(),
+                "a\"b"
+            );
+            assert!(e.get_item("q").unwrap().is(e.get_item("r").unwrap()));
         });
     }
 
