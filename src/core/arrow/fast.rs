@@ -153,7 +153,7 @@ impl<'a> Sink<'a> {
                 if len < local {
                     $b.append_nulls(local - len);
                 }
-                if text == "null" {
+                if is_null(text) {
                     $b.append_null();
                 } else {
                     let value = $value;
@@ -355,7 +355,7 @@ impl<'a, 't> Part<'a, 't> {
         let place = self.place;
         self.place += 1;
         if let Some(&i) = self.by_place.get(place) {
-            if self.names[i] == name {
+            if same(&self.names[i], name) {
                 return i;
             }
         }
@@ -469,6 +469,32 @@ impl<'a, 't> Part<'a, 't> {
     }
 }
 
+/// The bytes that end a run of plain characters in a string: `"`, `\` and the control
+/// characters.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// A value the scanner read is `null` (the only one starting with `n`).
+#[inline]
+fn is_null(text: &str) -> bool {
+    text.as_bytes().first() == Some(&b'n')
+}
+
+/// `a == b`, inline: names are short, a call to `memcmp` costs more than comparing them.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
 /// A key's text (`"..."`, escapes resolved) after `path`.
 fn push_key(path: &mut String, key: &str, escaped: bool) -> Step {
     let inner = key
@@ -524,9 +550,10 @@ impl<'a> Scan<'a> {
         }
         let mut escaped = false;
         loop {
-            // The run of plain characters first.
+            // The run of plain characters first (a control character is none: JSON forbids
+            // them in strings).
             while let Some(&c) = self.bytes.get(self.at) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
+                if STOP[c as usize] {
                     break;
                 }
                 self.at += 1;
