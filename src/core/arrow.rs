@@ -1138,13 +1138,13 @@ mod tests {
         format!(
             r#"{{ "id": {}, "name": "project {i}", "latitude": {}, "active": {}, "due": {}, "created_at": {at}, "company": {company}{extra} }}"#,
             9_223_372_036_854_775_000i64 + (i % 500) as i64,
-            if i % 3 == 0 {
+            if i.is_multiple_of(3) {
                 "34.5".to_string()
             } else {
                 format!("{}", i % 90)
             },
-            if i % 2 == 0 { "true" } else { "false" },
-            if i % 6 == 0 {
+            if i.is_multiple_of(2) { "true" } else { "false" },
+            if i.is_multiple_of(6) {
                 "null"
             } else {
                 r#""2024-02-29""#

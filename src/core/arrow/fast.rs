@@ -436,35 +436,29 @@ impl<'a, 't> Part<'a, 't> {
             }
         }
         let rows = self.rows;
-        let mut done: Vec<Option<(Field, ArrayRef)>> = Vec::with_capacity(self.sinks.len());
         let mut raw_values = 0usize;
-        for (name, sink) in self.names.iter().zip(&mut self.sinks) {
-            done.push(
-                sink.finish()
-                    .map(|(ty, array)| (Field::new(name, ty.data_type(), true), array)),
-            );
-            if let Sink::Raw(values) = sink {
-                raw_values += values.len();
-            }
-        }
-        let columns: Vec<(&String, &Sink, Option<(Field, ArrayRef)>)> = self
+        let columns: Vec<Column> = self
             .names
             .iter()
-            .zip(&self.sinks)
-            .zip(done)
-            .map(|((n, s), d)| (n, s, d))
-            .collect();
-        let built = map_columns(
-            &columns,
-            raw_values >= PARALLEL_VALUES,
-            |(name, sink, done)| match (done, sink) {
-                (Some(d), _) => d.clone(),
-                (None, Sink::Raw(values)) => {
-                    raw_column(name, rows, values, types.get(name.as_str()).copied())
+            .zip(&mut self.sinks)
+            .map(|(name, sink)| match sink.finish() {
+                Some((ty, array)) => Column::Done(Field::new(name, ty.data_type(), true), array),
+                None => {
+                    let values = match sink {
+                        Sink::Raw(values) => values.as_slice(),
+                        _ => &[],
+                    };
+                    raw_values += values.len();
+                    Column::Raw(name, values)
                 }
-                (None, _) => unreachable!("a typed sink is finished"),
-            },
-        );
+            })
+            .collect();
+        let built = map_columns(&columns, raw_values >= PARALLEL_VALUES, |c| match c {
+            Column::Done(field, array) => (field.clone(), array.clone()),
+            Column::Raw(name, values) => {
+                raw_column(name, rows, values, types.get(name.as_str()).copied())
+            }
+        });
         Ok(batch_of(rows, built))
     }
 }
@@ -493,6 +487,12 @@ fn is_null(text: &str) -> bool {
 #[inline]
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+}
+
+/// A column of the batch: built (a typed sink), or its values' JSON texts to type and build.
+enum Column<'s, 'a> {
+    Done(Field, ArrayRef),
+    Raw(&'s String, &'s [(u32, &'a str)]),
 }
 
 /// A key's text (`"..."`, escapes resolved) after `path`.
