@@ -1285,4 +1285,32 @@ mod tests {
             assert!(same_as_general(recs, None), "{recs:?}");
         }
     }
+
+    #[test]
+    fn strings_of_every_length_with_an_escape_or_a_control_character_anywhere() {
+        // The scanner reads plain runs of strings eight bytes at a time: an escape, a quote
+        // or a control character at any offset, next to multi-byte characters.
+        let declared = vec![("s".to_string(), ColType::Str)];
+        for len in 0..24 {
+            for at in 0..=len {
+                let plain: String = (0..len)
+                    .map(|i| if i % 5 == 4 { 'é' } else { 'a' })
+                    .collect();
+                let cut = plain.char_indices().nth(at).map_or(plain.len(), |(i, _)| i);
+                let (head, tail) = plain.split_at(cut);
+                for mark in ["\\\"", "\\\\", "\\u00e9", "\\n"] {
+                    let rec = format!(r#"{{"s": "{head}{mark}{tail}", "n": 1}}"#);
+                    assert!(same_as_general(&[rec.as_str()], Some(&declared)), "{rec}");
+                }
+                let rec = format!("{{\"s\": \"{head}\u{1}{tail}\", \"n\": 1}}");
+                assert!(
+                    !same_as_general(&[rec.as_str()], Some(&declared)),
+                    "{rec:?}"
+                );
+                assert!(general_record_batch(&[rec.as_str()], None).is_err());
+            }
+            let rec = format!(r#"{{"s": "{}", "n": 1}}"#, "é".repeat(len));
+            assert!(same_as_general(&[rec.as_str()], Some(&declared)));
+        }
+    }
 }

@@ -552,12 +552,7 @@ impl<'a> Scan<'a> {
         loop {
             // The run of plain characters first (a control character is none: JSON forbids
             // them in strings).
-            while let Some(&c) = self.bytes.get(self.at) {
-                if STOP[c as usize] {
-                    break;
-                }
-                self.at += 1;
-            }
+            self.plain_run();
             match self.next() {
                 Some(b'"') => break,
                 Some(b'\\') => {
@@ -578,6 +573,38 @@ impl<'a> Scan<'a> {
             }
         }
         Ok((self.text.get(start..self.at).ok_or(Bail)?, escaped))
+    }
+
+    /// Skips plain characters of a string (to the next quote, backslash or control
+    /// character): eight bytes at a time while there are eight, then byte by byte.
+    #[inline]
+    fn plain_run(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.bytes.get(self.at..self.at + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let x = u64::from_le_bytes(word);
+            // A high bit in the lowest byte that is a quote, a backslash or below 0x20 (the
+            // bits above the first such byte may be wrong, the lowest is exact); bytes of
+            // 0x80 and above (UTF-8) never stop the run.
+            let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+            let stop = (zero(x ^ (ONES * u64::from(b'"')))
+                | zero(x ^ (ONES * u64::from(b'\\')))
+                | (x.wrapping_sub(ONES * 0x20) & !x & HIGH))
+                & !(x & HIGH);
+            if stop != 0 {
+                self.at += (stop.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.at += 8;
+        }
+        while let Some(&c) = self.bytes.get(self.at) {
+            if STOP[c as usize] {
+                break;
+            }
+            self.at += 1;
+        }
     }
 
     /// Skips the value at the cursor, checking it; `true` for a string with escapes.
