@@ -237,6 +237,8 @@ pub struct Columns<'a> {
     place: usize,
     /// The first record is being read.
     filling_first: bool,
+    /// Values room may still be made for up front (see `lookup`).
+    room_values: usize,
 }
 
 impl<'a> Columns<'a> {
@@ -284,6 +286,7 @@ impl<'a> Columns<'a> {
             by_place: Vec::new(),
             place: 0,
             filling_first: true,
+            room_values: records.iter().map(|r| r.as_ref().len()).sum::<usize>() / 4,
         };
         let mut path = String::new();
         for (i, rec) in records.iter().enumerate() {
@@ -338,7 +341,14 @@ impl<'a> Columns<'a> {
                 self.names.push(name.to_string());
                 // A column of the first record is most likely in every record: room for all
                 // of them at once (not for columns found later, which may be sparse).
-                let room = if self.filling_first { self.rows } else { 0 };
+                // Bounded by the records' text (a value takes a few bytes of it): a first
+                // record of many columns cannot reserve more than the input warrants.
+                let room = if self.filling_first && self.room_values >= self.rows {
+                    self.room_values -= self.rows;
+                    self.rows
+                } else {
+                    0
+                };
                 self.values.push(Vec::with_capacity(room));
                 self.index.insert(name.to_string(), i);
                 i
@@ -1193,6 +1203,21 @@ mod tests {
                 "{n} records, declared"
             );
             assert!(same_as_general(&texts, None), "{n} records, inferred");
+        }
+    }
+
+    #[test]
+    fn two_threads_give_what_one_gives_on_awkward_records() {
+        let declared = awkward_declared();
+        for n in [2, 3, 35, 2 * PARALLEL_ROWS + 3] {
+            let recs: Vec<String> = (0..n).map(awkward).collect();
+            let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+            for declared in [Some(declared.as_slice()), None] {
+                let one = fast::record_batch_split(&texts, declared, false);
+                let two = fast::record_batch_split(&texts, declared, true);
+                assert!(one.is_some(), "{n} records");
+                assert_eq!(one, two, "{n} records");
+            }
         }
     }
 

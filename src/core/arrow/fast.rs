@@ -38,12 +38,21 @@ pub(super) fn record_batch<S: AsRef<str> + Sync + ?Sized>(
     records: &[&S],
     declared: Option<&[(String, ColType)]>,
 ) -> Option<RecordBatch> {
+    record_batch_split(records, declared, records.len() >= PARALLEL_ROWS)
+}
+
+/// [`record_batch`], read in two halves on two threads when `split`.
+pub(super) fn record_batch_split<S: AsRef<str> + Sync + ?Sized>(
+    records: &[&S],
+    declared: Option<&[(String, ColType)]>,
+    split: bool,
+) -> Option<RecordBatch> {
     let types: HashMap<&str, ColType> = declared
         .map(|d| d.iter().map(|(n, t)| (n.as_str(), *t)).collect())
         .unwrap_or_default();
     // A long list is read in two halves on two threads; the second half's columns are then
     // appended to the first's (its new columns after the first's: first-seen order).
-    let part = if records.len() >= PARALLEL_ROWS {
+    let part = if split && records.len() >= 2 {
         let (a, b) = records.split_at(records.len() / 2);
         let (first, second) = std::thread::scope(|scope| {
             let second = scope.spawn(|| Part::read(b, a.len(), &types));
@@ -254,6 +263,11 @@ struct Part<'a, 't> {
     place: usize,
     /// The first record is being read: its columns get room for every row.
     filling_first: bool,
+    /// Values room may still be made for up front, and bytes of string data: bounded by
+    /// the records' text (a value takes a few bytes of it), so that a first record of many
+    /// columns or long strings cannot make the pass reserve more than its input warrants.
+    room_values: usize,
+    room_bytes: usize,
     types: &'t HashMap<&'t str, ColType>,
 }
 
@@ -272,8 +286,13 @@ impl<'a, 't> Part<'a, 't> {
             by_place: Vec::new(),
             place: 0,
             filling_first: true,
+            room_values: 0,
+            room_bytes: 0,
             types,
         };
+        let bytes: usize = records.iter().map(|r| r.as_ref().len()).sum();
+        part.room_values = bytes / 4;
+        part.room_bytes = bytes;
         let mut path = String::new();
         for (local, rec) in records.iter().enumerate() {
             let text = rec.as_ref();
@@ -375,9 +394,16 @@ impl<'a, 't> Part<'a, 't> {
         let i = self.names.len();
         // A column of the first record is most likely in every record: room for all of
         // them at once (not for columns found later, which may be sparse).
-        let room = if self.filling_first { self.rows } else { 0 };
+        let room = if self.filling_first && self.room_values >= self.rows {
+            self.room_values -= self.rows;
+            self.rows
+        } else {
+            0
+        };
+        let width = (width + 8).min(self.room_bytes / room.max(1));
+        self.room_bytes -= room * width;
         self.sinks
-            .push(Sink::new(self.types.get(name).copied(), room, width + 8));
+            .push(Sink::new(self.types.get(name).copied(), room, width));
         self.names.push(name.to_string());
         self.index.insert(name.to_string(), i);
         i
