@@ -142,6 +142,27 @@ def test_polars_reads_the_arrow_stream_without_pyarrow():
     assert frame["mixed"].to_list() == ["1", '"one"', None], "JSON text, as the metadata says"
 
 
+def test_polars_gets_string_columns_as_views_of_the_same_strings():
+    pa = pytest.importorskip("pyarrow")
+    records = AWKWARD + [{"name": "a name longer than twelve bytes, é", "id": 4}, {"name": None}]
+    table = procore._procore._records_to_arrow(records)
+    view = table._polars_view()
+    plain, viewed = pa.table(table), pa.table(view)
+    assert view.column_names == table.column_names
+    for name in table.column_names:
+        kind = table.schema[name]
+        expected = pa.string_view() if kind == "string" else plain.schema.field(name).type
+        assert viewed.schema.field(name).type == expected, name
+        assert viewed.column(name).to_pylist() == plain.column(name).to_pylist(), name
+        if kind == "string":
+            # The views point into the table's own string data: nothing copied.
+            (strings,) = plain.column(name).chunks
+            (views,) = viewed.column(name).chunks
+            assert views.buffers()[2].address == strings.buffers()[2].address, name
+    assert plain.schema.field("mixed").metadata == viewed.schema.field("mixed").metadata
+    polars.testing.assert_frame_equal(pl.DataFrame(view), pl.DataFrame(table))
+
+
 # ---------------------------------------------------------------------------------------------
 # Typed lists: the declared types
 

@@ -723,6 +723,7 @@ class ArrowTable:
     def _pandas_columns(
         self, strings_from_arrow: bool = False
     ) -> List[Tuple[str, str, Any, Optional[bytes]]]: ...
+    def _polars_view(self) -> "ArrowTable": ...
 
 def _records_to_arrow(records: Iterable[Any], what: str = "to_arrow()") -> ArrowTable:
     """Records (models or dicts) as an ``ArrowTable``."""

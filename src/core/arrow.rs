@@ -45,6 +45,8 @@ use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+mod fast;
+
 use super::records::{days_from_civil, parse_date, parse_datetime, Kind, TypeDef, TYPES};
 
 /// Separator of a nested column's name: `company.id`.
@@ -235,6 +237,8 @@ pub struct Columns<'a> {
     place: usize,
     /// The first record is being read.
     filling_first: bool,
+    /// Values room may still be made for up front (see `lookup`).
+    room_values: usize,
 }
 
 impl<'a> Columns<'a> {
@@ -282,6 +286,7 @@ impl<'a> Columns<'a> {
             by_place: Vec::new(),
             place: 0,
             filling_first: true,
+            room_values: records.iter().map(|r| r.as_ref().len()).sum::<usize>() / 4,
         };
         let mut path = String::new();
         for (i, rec) in records.iter().enumerate() {
@@ -336,7 +341,14 @@ impl<'a> Columns<'a> {
                 self.names.push(name.to_string());
                 // A column of the first record is most likely in every record: room for all
                 // of them at once (not for columns found later, which may be sparse).
-                let room = if self.filling_first { self.rows } else { 0 };
+                // Bounded by the records' text (a value takes a few bytes of it): a first
+                // record of many columns cannot reserve more than the input warrants.
+                let room = if self.filling_first && self.room_values >= self.rows {
+                    self.room_values -= self.rows;
+                    self.rows
+                } else {
+                    0
+                };
                 self.values.push(Vec::with_capacity(room));
                 self.index.insert(name.to_string(), i);
                 i
@@ -751,7 +763,78 @@ fn build_list(rows: usize, values: &[(u32, &str)], s: Scalar) -> Option<ArrayRef
 
 /// The records (each a JSON object's text) as one Arrow record batch, by the rules of this
 /// module; `declared` gives the types of the columns it names (the others are inferred).
+///
+/// Records of the common shape take one pass ([`fast::record_batch`]: each value straight
+/// into its column, declared columns typed as they are read); anything it does not take on
+/// (a value that does not fit its declared type, a column that is also a parent, a key
+/// repeated in a record, ...) is left to the general decoder, whose result is the reference.
 pub fn record_batch<S: AsRef<str> + Sync + ?Sized>(
+    records: &[&S],
+    declared: Option<&[(String, ColType)]>,
+) -> Result<RecordBatch, NotAnObject> {
+    match fast::record_batch(records, declared) {
+        Some(batch) => Ok(batch),
+        None => general_record_batch(records, declared),
+    }
+}
+
+/// A column of JSON texts as an Arrow array of its declared type, or else of the type
+/// inferred from its values; JSON text (and the field metadata that says so) when a value
+/// does not fit.
+fn raw_column(
+    name: &str,
+    rows: usize,
+    values: &[(u32, &str)],
+    declared: Option<ColType>,
+) -> (Field, ArrayRef) {
+    let ty = declared.unwrap_or_else(|| infer(values));
+    let (ty, array) = match build(rows, values, ty) {
+        Some(a) => (ty, a),
+        None => (
+            ColType::Json,
+            build(rows, values, ColType::Json).expect("JSON text always fits"),
+        ),
+    };
+    let mut field = Field::new(name, ty.data_type(), true);
+    if ty == ColType::Json {
+        field = field.with_metadata([(FALLBACK_KEY.to_string(), FALLBACK_JSON.to_string())].into());
+    }
+    (field, array)
+}
+
+/// `f` of every item, in order; on two threads when `parallel` (the columns are independent).
+fn map_columns<T: Sync>(
+    items: &[T],
+    parallel: bool,
+    f: impl Fn(&T) -> (Field, ArrayRef) + Sync,
+) -> Vec<(Field, ArrayRef)> {
+    if !parallel || items.len() < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let (a, b) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| b.iter().map(&f).collect::<Vec<_>>());
+        let mut first: Vec<_> = a.iter().map(&f).collect();
+        match second.join() {
+            Ok(rest) => first.extend(rest),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        first
+    })
+}
+
+/// The batch of `rows` rows of these columns.
+fn batch_of(rows: usize, built: Vec<(Field, ArrayRef)>) -> RecordBatch {
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = built.into_iter().unzip();
+    let schema = Arc::new(Schema::new(fields));
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(schema, arrays, &options)
+        .expect("every column is as long as the list and of its field's type")
+}
+
+/// [`record_batch`] by the general decoder alone: every record flattened to its leaves' JSON
+/// texts ([`Columns::flatten`]), then each column typed and built.
+pub fn general_record_batch<S: AsRef<str> + Sync + ?Sized>(
     records: &[&S],
     declared: Option<&[(String, ColType)]>,
 ) -> Result<RecordBatch, NotAnObject> {
@@ -764,47 +847,17 @@ pub fn record_batch<S: AsRef<str> + Sync + ?Sized>(
         None => HashMap::new(),
     };
     let rows = cols.rows;
-    let column = |(name, values): (&String, &Vec<(u32, &str)>)| -> (Field, ArrayRef) {
-        let ty = declared_types
-            .get(name.as_str())
-            .copied()
-            .unwrap_or_else(|| infer(values));
-        let (ty, array) = match build(rows, values, ty) {
-            Some(a) => (ty, a),
-            None => (
-                ColType::Json,
-                build(rows, values, ColType::Json).expect("JSON text always fits"),
-            ),
-        };
-        let mut field = Field::new(name, ty.data_type(), true);
-        if ty == ColType::Json {
-            field =
-                field.with_metadata([(FALLBACK_KEY.to_string(), FALLBACK_JSON.to_string())].into());
-        }
-        (field, array)
-    };
     let all: Vec<_> = cols.names.iter().zip(&cols.values).collect();
     let values: usize = cols.values.iter().map(Vec::len).sum();
-    // The columns are independent: a big list builds them on two threads.
-    let built: Vec<(Field, ArrayRef)> = if values >= PARALLEL_VALUES && all.len() >= 2 {
-        let (a, b) = all.split_at(all.len() / 2);
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| b.iter().copied().map(column).collect::<Vec<_>>());
-            let mut first: Vec<_> = a.iter().copied().map(column).collect();
-            match second.join() {
-                Ok(rest) => first.extend(rest),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-            first
-        })
-    } else {
-        all.into_iter().map(column).collect()
-    };
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = built.into_iter().unzip();
-    let schema = Arc::new(Schema::new(fields));
-    let options = RecordBatchOptions::new().with_row_count(Some(rows));
-    Ok(RecordBatch::try_new_with_options(schema, arrays, &options)
-        .expect("every column is as long as the list and of its field's type"))
+    let built = map_columns(&all, values >= PARALLEL_VALUES, |(name, values)| {
+        raw_column(
+            name,
+            rows,
+            values,
+            declared_types.get(name.as_str()).copied(),
+        )
+    });
+    Ok(batch_of(rows, built))
 }
 
 /// Every record of a list endpoint as one Arrow record batch, built when the last page has
@@ -1065,5 +1118,224 @@ mod tests {
             record_batch(&["7"], None).unwrap_err(),
             NotAnObject { index: 0 }
         );
+    }
+
+    /// Awkward records: every kind of value, nulls in nested objects, escapes in keys and
+    /// values, ids beyond 2^53 and 64 bits, date-times with offsets and fractions, dates,
+    /// empty lists and objects, unicode, a field whose kind changes, columns first seen late.
+    fn awkward(i: usize) -> String {
+        let company = match i % 5 {
+            0 => r#"{"id": 9007199254740993, "name": "Acme \"Builders\""}"#.to_string(),
+            1 => r#"{"id": 2, "name": null}"#.to_string(),
+            2 => "{}".to_string(),
+            3 => r#"{"name": "caf\u00e9 \ud83c\udfd7", "id": 3}"#.to_string(),
+            _ => r#"{"id": 4, "deep": {"er": {"est": [1, 2]}}}"#.to_string(),
+        };
+        let at = match i % 4 {
+            0 => r#""2016-01-04T15:30:00Z""#,
+            1 => r#""2016-01-04T17:30:00.250+02:00""#,
+            2 => "null",
+            _ => r#""2016-01-04T10:00:00.1234567-0500""#,
+        };
+        let extra = match i % 7 {
+            0 => r#", "tags": ["a", "b\n"], "x\u0041": 1"#.to_string(),
+            1 => r#", "tags": [], "n": null"#.to_string(),
+            3 => format!(r#", "late{}": {}"#, i % 3, i),
+            5 => r#", "mixed": "1", "list_of_objects": [{"a": 1}]"#.to_string(),
+            6 => r#", "mixed": 1, "list_of_objects": []"#.to_string(),
+            _ => String::new(),
+        };
+        format!(
+            r#"{{ "id": {}, "name": "project {i}", "latitude": {}, "active": {}, "due": {}, "created_at": {at}, "company": {company}{extra} }}"#,
+            9_223_372_036_854_775_000i64 + (i % 500) as i64,
+            if i.is_multiple_of(3) {
+                "34.5".to_string()
+            } else {
+                format!("{}", i % 90)
+            },
+            if i.is_multiple_of(2) { "true" } else { "false" },
+            if i.is_multiple_of(6) {
+                "null"
+            } else {
+                r#""2024-02-29""#
+            },
+        )
+    }
+
+    fn awkward_declared() -> Vec<(String, ColType)> {
+        [
+            ("id", ColType::Int),
+            ("name", ColType::Str),
+            ("latitude", ColType::Float),
+            ("active", ColType::Bool),
+            ("due", ColType::Date),
+            ("created_at", ColType::DateTime),
+            ("company.id", ColType::Int),
+            ("company.name", ColType::Str),
+            ("tags", ColType::List(Scalar::Str)),
+            ("never", ColType::Float),
+        ]
+        .iter()
+        .map(|(n, t)| (n.to_string(), *t))
+        .collect()
+    }
+
+    /// The one-pass decoder gives what the general decoder gives, or leaves it to it.
+    fn same_as_general(records: &[&str], declared: Option<&[(String, ColType)]>) -> bool {
+        let general = general_record_batch(records, declared);
+        match fast::record_batch(records, declared) {
+            Some(fast) => {
+                assert_eq!(Ok(fast), general);
+                true
+            }
+            None => false,
+        }
+    }
+
+    #[test]
+    fn the_one_pass_equals_the_general_decoder_on_awkward_records() {
+        let declared = awkward_declared();
+        for n in [0, 1, 2, 7, 100, 2 * PARALLEL_ROWS + 3] {
+            let recs: Vec<String> = (0..n).map(awkward).collect();
+            let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+            assert!(
+                same_as_general(&texts, Some(&declared)),
+                "{n} records, declared"
+            );
+            assert!(same_as_general(&texts, None), "{n} records, inferred");
+        }
+    }
+
+    #[test]
+    fn two_threads_give_what_one_gives_on_awkward_records() {
+        let declared = awkward_declared();
+        for n in [2, 3, 35, 2 * PARALLEL_ROWS + 3] {
+            let recs: Vec<String> = (0..n).map(awkward).collect();
+            let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+            for declared in [Some(declared.as_slice()), None] {
+                let one = fast::record_batch_split(&texts, declared, false);
+                let two = fast::record_batch_split(&texts, declared, true);
+                assert!(one.is_some(), "{n} records");
+                assert_eq!(one, two, "{n} records");
+            }
+        }
+    }
+
+    #[test]
+    fn the_two_halves_equal_one_pass_over_the_whole_list() {
+        // Columns seen in one half only, typed and raw, and declared columns no record has.
+        let n = 2 * PARALLEL_ROWS + 1;
+        let recs: Vec<String> = (0..n)
+            .map(|i| {
+                if i < n / 2 {
+                    format!(r#"{{"id": {i}, "first": "{i}"}}"#)
+                } else {
+                    format!(
+                        r#"{{"second": {i}, "id": {i}, "name": "n{i}", "company": {{"id": 1}}}}"#
+                    )
+                }
+            })
+            .collect();
+        let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+        let declared = awkward_declared();
+        let whole = record_batch(&texts, Some(&declared)).unwrap();
+        assert!(same_as_general(&texts, Some(&declared)));
+        // The same records read in pieces below the two-thread size, one batch each: every
+        // column's values in order.
+        let small = record_batch(&texts[..PARALLEL_ROWS - 1], Some(&declared)).unwrap();
+        assert_eq!(names(&whole)[..3], ["id", "first", "second"]);
+        let id = col(&whole, "id").as_primitive::<Int64Type>();
+        assert!((0..n).all(|i| id.value(i) == i as i64));
+        let first = col(&whole, "first").as_string::<i32>();
+        assert_eq!(first.null_count(), n - n / 2);
+        assert_eq!(first.value(n / 2 - 1), (n / 2 - 1).to_string());
+        let name = col(&whole, "name").as_string::<i32>();
+        assert_eq!((name.null_count(), name.value(n - 1)), (n / 2, "n8192"));
+        assert_eq!(small.num_rows(), PARALLEL_ROWS - 1);
+        assert_eq!(
+            col(&small, "name").null_count(),
+            PARALLEL_ROWS - 1,
+            "a declared column no record of the piece has"
+        );
+    }
+
+    #[test]
+    fn what_the_one_pass_does_not_take_on_goes_to_the_general_decoder() {
+        let declared = awkward_declared();
+        for recs in [
+            // A value that does not fit its declared type: the column falls back to JSON.
+            &[r#"{"id": 1}"#, r#"{"id": "2"}"#][..],
+            &[r#"{"latitude": true}"#],
+            &[r#"{"due": "2024-02-30"}"#],
+            &[r#"{"created_at": "yesterday"}"#],
+            &[r#"{"id": 18446744073709551616}"#],
+            // A key repeated in one record: its last value.
+            &[r#"{"id": 1, "id": 2}"#],
+            // A parent column beside its children.
+            &[r#"{"company": null}"#, r#"{"company": {"id": 1}}"#],
+            &[r#"{"company": 5}"#, r#"{"company": {"id": 1}}"#],
+            // Not objects, or not JSON.
+            &["[1]"],
+            &["7"],
+            &[r#"{"id": 1"#],
+            &[r#"{"id": 01}"#],
+            &[r#"{"id": 1,}"#],
+            &["{\"name\": \"tab\there\"}"],
+            &[r#"{"name": "\x"}"#],
+            &[" \u{a0}{}"],
+        ] {
+            assert!(!same_as_general(recs, Some(&declared)), "{recs:?}");
+            let _ = same_as_general(recs, None);
+            assert_eq!(
+                record_batch(recs, Some(&declared)),
+                general_record_batch(recs, Some(&declared)),
+                "{recs:?}"
+            );
+        }
+        // Nesting deeper than the scanner follows.
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(!same_as_general(&[deep.as_str()], None));
+        let deep = format!("{}{}", "{\"a\": ".repeat(200), "}".repeat(200));
+        assert!(!same_as_general(&[deep.as_str()], None));
+    }
+
+    #[test]
+    fn whitespace_and_trailing_text_are_read_as_the_general_decoder_reads_them() {
+        for recs in [
+            &[" {\n\t\"id\" :\r 1 , \"s\" : [ 1 , 2 ] , \"o\" : { } } "][..],
+            &[r#"{"id": 1} trailing"#],
+            &[r#"{"a.b": 1, "a": {"c": 2}}"#],
+            &[r#"{"\u0061": 1, "b\"": "x\u0000y"}"#],
+        ] {
+            assert!(same_as_general(recs, None), "{recs:?}");
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_with_an_escape_or_a_control_character_anywhere() {
+        // The scanner reads plain runs of strings eight bytes at a time: an escape, a quote
+        // or a control character at any offset, next to multi-byte characters.
+        let declared = vec![("s".to_string(), ColType::Str)];
+        for len in 0..24 {
+            for at in 0..=len {
+                let plain: String = (0..len)
+                    .map(|i| if i % 5 == 4 { 'é' } else { 'a' })
+                    .collect();
+                let cut = plain.char_indices().nth(at).map_or(plain.len(), |(i, _)| i);
+                let (head, tail) = plain.split_at(cut);
+                for mark in ["\\\"", "\\\\", "\\u00e9", "\\n"] {
+                    let rec = format!(r#"{{"s": "{head}{mark}{tail}", "n": 1}}"#);
+                    assert!(same_as_general(&[rec.as_str()], Some(&declared)), "{rec}");
+                }
+                let rec = format!("{{\"s\": \"{head}\u{1}{tail}\", \"n\": 1}}");
+                assert!(
+                    !same_as_general(&[rec.as_str()], Some(&declared)),
+                    "{rec:?}"
+                );
+                assert!(general_record_batch(&[rec.as_str()], None).is_err());
+            }
+            let rec = format!(r#"{{"s": "{}", "n": 1}}"#, "é".repeat(len));
+            assert!(same_as_general(&[rec.as_str()], Some(&declared)));
+        }
     }
 }

@@ -7,12 +7,15 @@ use arrow_array::cast::AsArray;
 use arrow_array::ffi::FFI_ArrowSchema;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchIterator};
-use arrow_schema::{DataType, Field, SchemaRef};
+use arrow_array::{
+    Array, ArrayRef, RecordBatch, RecordBatchIterator, RecordBatchOptions, StringViewArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyCapsule, PyDate, PyDict, PyList, PyString};
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 use super::models::JsonToPy;
 use crate::core::arrow::{self as columns, ColType, FALLBACK_JSON, FALLBACK_KEY};
@@ -147,6 +150,52 @@ impl ArrowTable {
             self.rows(),
             self.schema.fields().len()
         )
+    }
+
+    /// The table with its string columns (not those kept as JSON text) as string views
+    /// (`Utf8View`, pointing into the same string data: nothing copied), which polars keeps
+    /// as they are; it copies `Utf8` strings into views of its own. What `to_polars()` reads.
+    fn _polars_view(&self) -> ArrowTable {
+        let view = |f: &Field| !is_fallback(f) && matches!(f.data_type(), DataType::Utf8);
+        let fields: Vec<Field> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if view(f) {
+                    f.as_ref().clone().with_data_type(DataType::Utf8View)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields,
+            self.schema.metadata().clone(),
+        ));
+        let batches = self
+            .batches
+            .iter()
+            .map(|b| {
+                let columns: Vec<ArrayRef> = self
+                    .schema
+                    .fields()
+                    .iter()
+                    .zip(b.columns())
+                    .map(|(f, a)| {
+                        if view(f) {
+                            Arc::new(StringViewArray::from(a.as_string::<i32>())) as ArrayRef
+                        } else {
+                            a.clone()
+                        }
+                    })
+                    .collect();
+                let options = RecordBatchOptions::new().with_row_count(Some(b.num_rows()));
+                RecordBatch::try_new_with_options(schema.clone(), columns, &options)
+                    .expect("the same columns, strings as views")
+            })
+            .collect();
+        ArrowTable::new(schema, batches)
     }
 
     /// Column `i` as a list of Python values (JSON-text columns decoded).
