@@ -51,8 +51,6 @@ fn route(method: &Method, path: &str) -> Option<Route> {
     }
 }
 
-/// An error answer on its way out of a handler (boxed: a `Response` is large).
-
 fn bad_request(msg: impl Into<String>) -> Reject {
     Box::new(message(StatusCode::BAD_REQUEST, msg))
 }

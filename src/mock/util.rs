@@ -171,61 +171,7 @@ pub(crate) fn unexpected(method: &hyper::Method, path: &str) -> Response<Body> {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_dates() {
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso8601(1_471_897_135), "2016-08-22T20:18:55Z");
-        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
-    }
-
-    #[test]
-    fn base64() {
-        assert_eq!(base64url_nopad(b""), "");
-        assert_eq!(base64url_nopad(b"f"), "Zg");
-        assert_eq!(base64url_nopad(b"fo"), "Zm8");
-        assert_eq!(base64url_nopad(b"foo"), "Zm9v");
-        assert_eq!(base64url_nopad(&[0xfb, 0xff]), "-_8");
-        assert_eq!(base64_decode("Zm9vOmJhcg==").unwrap(), b"foo:bar");
-        assert_eq!(base64_decode("Zm9vYg").unwrap(), b"foob");
-        assert!(base64_decode("Zm9v!").is_none());
-    }
-
-    #[test]
-    fn pkce_rfc7636_example() {
-        // RFC 7636 appendix B.
-        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        assert_eq!(
-            base64url_nopad(&sha256(verifier.as_bytes())),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        );
-    }
-
-    #[test]
-    fn redaction() {
-        assert_eq!(
-            redact_query("a=1&access_token=abc&code=x"),
-            "a=1&access_token=[redacted]&code=[redacted]"
-        );
-        assert_eq!(redact_query(""), "");
-        assert_eq!(redact_query("q=a%20b+c&page=2"), "q=a%20b+c&page=2");
-    }
-
-    #[test]
-    fn hex_tokens() {
-        let t = random_hex64();
-        assert_eq!(t.len(), 64);
-        assert!(t
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
-        assert_ne!(t, random_hex64());
-    }
-}
-
-/// A request the mock refuses: the answer to send instead.
+/// An error answer on its way out of a handler (boxed: a `Response` is large).
 pub(crate) type Reject = Box<Response<Body>>;
 
 /// `{"message": ...}` with `status`, Procore's error shape.
@@ -287,4 +233,58 @@ pub(crate) fn page_bounds(
         links.push(format!("<{}>; rel=\"last\"", url_for(last)));
     }
     (start, end, (!links.is_empty()).then(|| links.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(1_471_897_135), "2016-08-22T20:18:55Z");
+        assert_eq!(iso8601(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn base64() {
+        assert_eq!(base64url_nopad(b""), "");
+        assert_eq!(base64url_nopad(b"f"), "Zg");
+        assert_eq!(base64url_nopad(b"fo"), "Zm8");
+        assert_eq!(base64url_nopad(b"foo"), "Zm9v");
+        assert_eq!(base64url_nopad(&[0xfb, 0xff]), "-_8");
+        assert_eq!(base64_decode("Zm9vOmJhcg==").unwrap(), b"foo:bar");
+        assert_eq!(base64_decode("Zm9vYg").unwrap(), b"foob");
+        assert!(base64_decode("Zm9v!").is_none());
+    }
+
+    #[test]
+    fn pkce_rfc7636_example() {
+        // RFC 7636 appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(
+            base64url_nopad(&sha256(verifier.as_bytes())),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_query("a=1&access_token=abc&code=x"),
+            "a=1&access_token=[redacted]&code=[redacted]"
+        );
+        assert_eq!(redact_query(""), "");
+        assert_eq!(redact_query("q=a%20b+c&page=2"), "q=a%20b+c&page=2");
+    }
+
+    #[test]
+    fn hex_tokens() {
+        let t = random_hex64();
+        assert_eq!(t.len(), 64);
+        assert!(t
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(t, random_hex64());
+    }
 }
