@@ -1338,4 +1338,119 @@ mod tests {
             assert!(same_as_general(&[rec.as_str()], Some(&declared)));
         }
     }
+
+    /// Property: on any records the server could send (objects of a few recurring keys whose
+    /// values are any JSON: nested objects, lists, date-times, dates, unicode and escapes,
+    /// integers beyond 64 bits), the one pass gives what the general decoder gives, declared
+    /// or inferred, on one thread or two; any text at all gives a table or an error, never a
+    /// panic.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                (0..1000i64).prop_map(Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(Value::from),
+                "[ -~]{0,12}".prop_map(Value::from),
+                "\\PC{0,6}".prop_map(Value::from),
+                Just(Value::from("2024-05-01T12:30:00.250+02:00")),
+                Just(Value::from("2016-01-04T15:30:00Z")),
+                Just(Value::from("2024-02-29")),
+                Just(Value::from("a \"quoted\" \\ line\nbreak")),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::btree_map(
+                        prop::sample::select(vec!["id", "name", "x"]),
+                        inner,
+                        0..3
+                    )
+                    .prop_map(|m| Value::Object(
+                        m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+                    )),
+                ]
+            })
+        }
+
+        fn record() -> impl Strategy<Value = String> {
+            let keys = prop::sample::select(vec![
+                "id",
+                "name",
+                "latitude",
+                "active",
+                "due",
+                "created_at",
+                "company",
+                "tags",
+                "x",
+            ]);
+            (
+                prop::collection::vec((keys, value()), 0..6),
+                any::<bool>(),
+                prop::option::of(any::<u64>()),
+            )
+                .prop_map(|(fields, spaced, big)| {
+                    let mut text = String::from("{");
+                    for (i, (k, v)) in fields.iter().enumerate() {
+                        if i > 0 {
+                            text.push(',');
+                        }
+                        let v = if spaced {
+                            serde_json::to_string_pretty(v)
+                        } else {
+                            serde_json::to_string(v)
+                        };
+                        text.push_str(&format!("\"{k}\":{}", v.unwrap_or_default()));
+                    }
+                    if let Some(b) = big {
+                        // An integer beyond 64 bits, where a record may hold one.
+                        let comma = if fields.is_empty() { "" } else { "," };
+                        text.push_str(&format!("{comma}\"big\":{b}{b}"));
+                    }
+                    text.push('}');
+                    text
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn the_one_pass_equals_the_general_decoder(
+                recs in prop::collection::vec(record(), 0..12)
+            ) {
+                let texts: Vec<&str> = recs.iter().map(String::as_str).collect();
+                let declared = awkward_declared();
+                for declared in [Some(declared.as_slice()), None] {
+                    let general = general_record_batch(&texts, declared);
+                    let one = fast::record_batch_split(&texts, declared, false);
+                    let two = fast::record_batch_split(&texts, declared, true);
+                    if let Some(one) = &one {
+                        prop_assert_eq!(&Ok(one.clone()), &general);
+                    }
+                    prop_assert_eq!(one, two);
+                    prop_assert_eq!(record_batch(&texts, declared), general);
+                }
+            }
+
+            #[test]
+            fn any_text_gives_a_table_or_an_error(
+                texts in prop::collection::vec("\\PC{0,40}|\\{[ -~]{0,40}", 0..6)
+            ) {
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let declared = awkward_declared();
+                let _ = record_batch(&texts, Some(&declared));
+                let _ = record_batch(&texts, None);
+                let _ = fast::record_batch(&texts, None);
+            }
+        }
+    }
 }
