@@ -51,7 +51,7 @@ pub use options::{
     MAX_RETRIES_RANGE, MAX_SECONDS, OOB_REDIRECT_URI,
 };
 pub use pacer::{PaceStep, RateHeaders, RateLimit, RateState};
-pub use pagination::{parse_link_header, LinkRels, Page, PageStream, MAX_RESERVED_RECORDS};
+pub use pagination::{parse_link_header, reserve_for, LinkRels, Page, PageStream};
 pub use params::flatten_params;
 pub use paths::resolve_path;
 pub use retry::{backoff_delay, parse_retry_after, should_retry, Idempotency, RetryPolicy};

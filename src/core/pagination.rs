@@ -28,7 +28,7 @@ const MAX_LINKED_PAGES: u64 = 1_000_000;
 const MAX_PLANNED_PAGES: u64 = 100_000;
 /// The most record slots reserved ahead from `Total` (`Total` is input: it never sizes an
 /// allocation beyond this).
-pub const MAX_RESERVED_RECORDS: u64 = 1 << 20;
+const MAX_RESERVED_RECORDS: u64 = 1 << 20;
 
 /// How the rest of a list is fetched, decided from page 1 alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,10 +122,7 @@ impl Client {
     ) -> Result<Page> {
         let mut records = Vec::new();
         self.walk_pages(path, query, company_id, |page, total| {
-            if let Some(t) = total {
-                let want = t.min(MAX_RESERVED_RECORDS) as usize;
-                records.reserve(want.saturating_sub(records.len()));
-            }
+            reserve_for(&mut records, total);
             records.extend(page);
             futures::future::ready(true)
         })
@@ -355,6 +352,15 @@ impl Client {
         q.push(("page".into(), page.to_string()));
         self.send(Method::GET, url.clone(), &q, None, company_id)
             .await
+    }
+}
+
+/// Room for the records a list announces (`Total`), never beyond [`MAX_RESERVED_RECORDS`]
+/// (`Total` is input: it does not size an allocation by itself).
+pub fn reserve_for<T>(records: &mut Vec<T>, total: Option<u64>) {
+    if let Some(t) = total {
+        let want = t.min(MAX_RESERVED_RECORDS) as usize;
+        records.reserve(want.saturating_sub(records.len()));
     }
 }
 

@@ -178,10 +178,7 @@ pub fn collect_dicts(
         py,
         client.walk_pages(path, query, company_id, |page, total| {
             let go_on = Python::attach(|py| {
-                if let Some(t) = total {
-                    let want = t.min(core::MAX_RESERVED_RECORDS) as usize;
-                    records.reserve(want.saturating_sub(records.len()));
-                }
+                core::reserve_for(&mut records, total);
                 records.reserve(page.len());
                 let mut conv = JsonToPy::new(py);
                 let done = page

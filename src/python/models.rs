@@ -90,16 +90,16 @@ const KEY_PLACES: usize = 256;
 const VALUE_SLOTS: usize = 1024;
 const VALUE_LEN: usize = 24;
 
-/// The slot of a short text among `VALUE_SLOTS` (FxHash's multiply-rotate over 8-byte words;
-/// the top bits pick the slot).
+/// The slot of a short text among `VALUE_SLOTS` (aHash with fixed seeds, already in the tree
+/// through arrow-array; the top bits pick the slot).
 fn value_slot(text: &[u8]) -> usize {
-    let mut h = text.len() as u64;
-    for chunk in text.chunks(8) {
-        let mut word = [0u8; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    (h >> (64 - VALUE_SLOTS.trailing_zeros())) as usize
+    static HASH: ahash::RandomState = ahash::RandomState::with_seeds(
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    );
+    (HASH.hash_one(text) >> (64 - VALUE_SLOTS.trailing_zeros())) as usize
 }
 
 impl<'py> JsonToPy<'py> {
@@ -453,6 +453,20 @@ where
     Ok(obj)
 }
 
+/// A Python list of model objects, each [`untracked`].
+fn untracked_list<'py, T>(
+    py: Python<'py>,
+    models: impl Iterator<Item = T>,
+) -> PyResult<Bound<'py, PyList>>
+where
+    T: pyo3::PyClass + Into<pyo3::PyClassInitializer<T>>,
+{
+    let objects = models
+        .map(|m| untracked(py, m))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, objects)
+}
+
 /// A list of models or plain JSON records, returned to Python as a `procore.ResultList`.
 pub enum Records {
     Companies(Vec<core::Company>),
@@ -467,18 +481,8 @@ impl<'py> IntoPyObject<'py> for Records {
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let list = match self {
-            Records::Companies(v) => PyList::new(
-                py,
-                v.into_iter()
-                    .map(|c| untracked(py, Company::from(c)))
-                    .collect::<PyResult<Vec<_>>>()?,
-            )?,
-            Records::Projects(v) => PyList::new(
-                py,
-                v.into_iter()
-                    .map(|p| untracked(py, Project::from(p)))
-                    .collect::<PyResult<Vec<_>>>()?,
-            )?,
+            Records::Companies(v) => untracked_list(py, v.into_iter().map(Company::from))?,
+            Records::Projects(v) => untracked_list(py, v.into_iter().map(Project::from))?,
             Records::Json(v) => {
                 let mut conv = JsonToPy::new(py);
                 let items = v
