@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use _procore::core::{Client, Error};
 use _procore::mock::MockConfig;
@@ -230,4 +231,46 @@ async fn without_total_the_link_header_is_followed_exactly() {
         .filter(|r| r.path == "/rest/v1.0/projects" && r.status == Some(200))
         .count();
     assert_eq!(ok_pages, 11);
+}
+
+/// A list walk dropped half-way (a timeout, Ctrl-C, a cancelled task) lets go of the pages it
+/// had in flight at once: their requests give back their slots, so the next call does not
+/// wait for answers nobody will read.
+#[tokio::test]
+async fn a_walk_dropped_half_way_lets_go_of_the_pages_in_flight() {
+    let e = env(MockConfig::default()).await;
+    let mut opts = e.opts.clone();
+    opts.max_concurrency = 2;
+    let client = Client::new(&opts).unwrap();
+    client.client_credentials().await.unwrap();
+    let path = "/rest/v1.0/projects";
+    let query = [
+        ("company_id".to_string(), e.server.company_id().to_string()),
+        ("per_page".to_string(), "10".to_string()),
+    ];
+    // Page 1 is answered at once; every later page is held back for a minute.
+    e.server.delay_next(Duration::ZERO, 1, Some(path.into()));
+    e.server
+        .delay_next(Duration::from_secs(60), 100, Some(path.into()));
+    let asked = || {
+        e.server
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with(path))
+            .count()
+    };
+    let walk = client.walk_pages(path, &query, None, |_, _| async { true });
+    let pages_2_and_3_sent = async {
+        while asked() < 3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::select! {
+        r = walk => panic!("the walk ended: {r:?}"),
+        () = pages_2_and_3_sent => {}
+    }
+    // Pages 2 and 3 took both slots; dropped with the walk, they are free again.
+    let me = tokio::time::timeout(Duration::from_secs(20), client.me()).await;
+    assert!(me.expect("a slot was free within 20 s").is_ok());
+    assert_eq!(asked(), 3);
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 use futures::StreamExt;
 use reqwest::Method;
 use serde_json::value::RawValue;
+use tokio_util::task::AbortOnDropHandle;
 use url::Url;
 
 use super::client::Client;
@@ -239,11 +240,32 @@ impl Client {
                     *v = per_page.to_string();
                 }
             }
+            // Each page is fetched and read (its JSON checked, its records cut out) in a
+            // task of its own, on the runtime's threads: the walk's caller, which may be
+            // busy with the pages already handed over (making Python objects of them), does
+            // not hold the pages in flight back. A task left behind (an error, a sink that
+            // stops, the walk dropped) is aborted.
+            let shared = Arc::new((url.clone(), base_query.clone()));
             let fetch = |p: u64| {
-                let (url, q) = (&url, &base_query);
-                async move {
-                    let resp = self.page(url, q, p, company_id).await?;
+                let (client, shared) = (self.clone(), shared.clone());
+                let task = AbortOnDropHandle::new(tokio::spawn(async move {
+                    let (url, q) = &*shared;
+                    let resp = client.page(url, q, p, company_id).await?;
                     Ok::<_, Error>((p, records(&resp)?, resp.header_u64("total")))
+                }));
+                async move {
+                    match task.await {
+                        Ok(read) => read,
+                        // As if the page had been read here: a panic goes on up (the Python
+                        // layer turns it into an error), and a task the runtime dropped on
+                        // its way down brought no answer.
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        Err(e) => Err(Error::Connection {
+                            message: format!("page {p} of the list was not read: {e}"),
+                            timeout: false,
+                            attempts: 0,
+                        }),
+                    }
                 }
             };
             let (mut from, mut to) = (2, pages);
