@@ -219,3 +219,28 @@ async def test_async_with_and_close_act_when_awaited(server):
     async with server.async_client() as other:
         assert isinstance(other, procore.AsyncClient) and not other.closed
     assert other.closed
+
+
+@pytest.mark.asyncio
+async def test_cancelling_paginate_mid_pull_lets_go_of_the_pages_in_flight(fresh_server):
+    """The async paginate() makes dicts of each page as it comes; cancelled while later pages
+    are held back, it ends at once and gives back the slots those pages held."""
+    server = fresh_server
+    projects = "/rest/v1.0/projects"
+    async with server.async_client(max_concurrency=2) as client:
+        await client.client_credentials()
+        server.delay_next(0, count=1, path=projects)  # page 1 at once,
+        server.delay_next(30.0, count=100, path=projects)  # every later page held back
+        sent = Sent(server)
+        params = {"company_id": server.company_id, "per_page": 10}
+        task = asyncio.create_task(client.paginate(projects, params))
+        # Pages 2 and 3 asked for: page 1 was converted and both slots are taken.
+        while len(sent.api(projects)) < 3:
+            await asyncio.sleep(0.01)
+        assert not task.done()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert len(await asyncio.wait_for(client.companies.list(), 5.0)) == 2
+        assert len(sent.api(projects)) == 3
+        server.clear_faults()

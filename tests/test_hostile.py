@@ -229,6 +229,35 @@ def test_integers_beyond_64_bits_stay_exact(hostile):
         assert rec["id"] == huge
 
 
+@pytest.mark.parametrize("is_async", [False, True])
+def test_a_record_python_cannot_hold_fails_paginate_on_its_page(hostile, is_async):
+    """A lone surrogate is JSON syntax but no Python string: the page that holds it fails the
+    pull with ProcoreError, after the page before it became dicts (both clients turn each
+    page into dicts as it comes) and before the page after it."""
+
+    def page(seen: Seen) -> Reply:
+        p = int(seen.query.get("page", "1"))
+        body = [{"id": 2, "name": "\ud800"}] if p == 2 else [{"id": p, "name": "ok"}]
+        return Reply(200, {"Total": "3", "Per-Page": "1"}, body)
+
+    hostile.on(LIST, page)
+    with pytest.raises(procore.ProcoreError, match="hex escape|surrogate"):
+        if is_async:
+            async def main() -> None:
+                async with hostile.async_client() as c:
+                    await c.paginate(LIST)
+
+            asyncio.run(main())
+        else:
+            with hostile.client() as c:
+                c.paginate(LIST)
+    # The same records without the bad one come through whole.
+    hostile.on(LIST, lambda seen: Reply(200, {"Total": "2", "Per-Page": "1"},
+                                        [{"id": int(seen.query.get("page", "1"))}]))
+    with hostile.client() as c:
+        assert [r["id"] for r in c.paginate(LIST)] == [1, 2]
+
+
 def test_integers_beyond_64_bits_stay_exact_in_model_fields(hostile):
     huge = 2**64 + 1
     body = '[{"id": 7, "name": "Tower", "big": %d, "company": {"id": 1, "name": "Acme", "n": %d}}]' % (

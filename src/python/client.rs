@@ -413,9 +413,11 @@ impl BaseClient {
                 super::iter::collect_dicts(py, &c, &path, &query, company)
             })?;
         }
-        dispatch(py, self.is_async, async move {
-            c.paginate(&path, &query, company).await.map(Records::Json)
-        })
+        super::runtime::coroutine(
+            py,
+            "AsyncClient.paginate",
+            super::iter::collect_dicts_async(c, path, query, company),
+        )
     }
 
     /// The pages of a list endpoint, lazily: `for page in client.iter_pages(path)` (`async for`

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use super::errors::to_pyerr;
 use super::lifecycle::LiveClient;
 use super::models::{raw_to_py, untracked, Company, JsonToPy, Project, Records};
-use super::runtime::{awaitable, block_on, IntoPyErrLater};
+use super::runtime::{awaitable, block_on, IntoPyErrLater, EXIT_GATE};
 use crate::core;
 
 /// What each step of an iteration hands out.
@@ -159,10 +159,71 @@ impl<'py> IntoPyObject<'py> for Fetched {
     }
 }
 
+/// The records of a list walk as dicts, made page by page as the walk hands the pages over
+/// (in order, drift repaired), with the GIL taken for each page; the runtime's threads keep
+/// receiving the pages in flight meanwhile. For both clients' `paginate()`.
+#[derive(Default)]
+struct DictPages {
+    records: Vec<Py<PyAny>>,
+    /// A record that did not become a Python value (or Ctrl-C): the walk stops.
+    failed: Option<PyErr>,
+}
+
+impl DictPages {
+    /// Converts one page; false stops the walk.
+    fn take(&mut self, py: Python<'_>, page: &[Box<RawValue>], total: Option<u64>) -> bool {
+        core::reserve_for(&mut self.records, total);
+        self.records.reserve(page.len());
+        let mut conv = JsonToPy::new(py);
+        let records = &mut self.records;
+        let done = page
+            .iter()
+            .try_for_each(|r| conv.convert(r).map(|v| records.push(v.unbind())));
+        done.map_err(|e| self.failed = Some(e)).is_ok()
+    }
+
+    /// The records, unless a conversion or the walk failed.
+    fn finish(self, walked: core::Result<()>) -> Result<Dicts, DictsFailed> {
+        if let Some(e) = self.failed {
+            return Err(DictsFailed::Python(e));
+        }
+        walked.map_err(DictsFailed::Core)?;
+        Ok(Dicts(self.records))
+    }
+}
+
+/// Records made into dicts, returned to Python as a `procore.ResultList`.
+pub struct Dicts(Vec<Py<PyAny>>);
+
+impl<'py> IntoPyObject<'py> for Dicts {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let list = pyo3::types::PyList::new(py, self.0)?;
+        imported!(py, "procore._results", "ResultList")?.call1((list,))
+    }
+}
+
+/// Why the records of `paginate()` did not all become dicts.
+pub enum DictsFailed {
+    Core(core::Error),
+    Python(PyErr),
+}
+
+impl IntoPyErrLater for DictsFailed {
+    fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match self {
+            DictsFailed::Core(e) => to_pyerr(py, e),
+            DictsFailed::Python(e) => e,
+        }
+    }
+}
+
 /// Every record of a list endpoint as a `ResultList` of dicts, for the sync client's
 /// `paginate()`. The page walk runs here, GIL released, as every sync call does; each page
-/// it hands over (in order, drift repaired) becomes dicts at once, GIL taken back, while the
-/// runtime's threads keep receiving the pages in flight. An error of the walk or of a
+/// it hands over becomes dicts at once, GIL taken back. An error of the walk or of a
 /// conversion ends it; Ctrl-C is looked for while waiting (as in every sync call) and after
 /// every page.
 pub fn collect_dicts(
@@ -172,32 +233,57 @@ pub fn collect_dicts(
     query: &[(String, String)],
     company_id: Option<i64>,
 ) -> PyResult<Py<PyAny>> {
-    let mut records: Vec<Py<PyAny>> = Vec::new();
-    let mut failed: Option<PyErr> = None;
+    let mut pages = DictPages::default();
     let walked = block_on(
         py,
         client.walk_pages(path, query, company_id, |page, total| {
             let go_on = Python::attach(|py| {
-                core::reserve_for(&mut records, total);
-                records.reserve(page.len());
-                let mut conv = JsonToPy::new(py);
-                let done = page
-                    .iter()
-                    .try_for_each(|r| conv.convert(r).map(|v| records.push(v.unbind())))
-                    .and_then(|()| py.check_signals());
-                done.map_err(|e| failed = Some(e)).is_ok()
+                pages.take(py, &page, total)
+                    && py
+                        .check_signals()
+                        .map_err(|e| pages.failed = Some(e))
+                        .is_ok()
             });
             futures::future::ready(go_on)
         }),
     )?;
-    if let Some(e) = failed {
-        return Err(e);
+    match pages.finish(walked) {
+        Ok(dicts) => Ok(dicts.into_pyobject(py)?.unbind()),
+        Err(e) => Err(e.into_pyerr(py)),
     }
-    walked.map_err(|e| to_pyerr(py, e))?;
-    let list = pyo3::types::PyList::new(py, records)?;
-    Ok(imported!(py, "procore._results", "ResultList")?
-        .call1((list,))?
-        .unbind())
+}
+
+/// The async client's `paginate()`: as [`collect_dicts`], each page becomes dicts when it is
+/// handed over, here on a thread of the runtime, so the conversion runs while later pages
+/// are in flight instead of after the last one. The GIL is taken for one page at a time
+/// (the event loop's thread waits with it released), inside `block_in_place` so that the
+/// runtime hands this thread's other tasks to another while it waits for the GIL. Cancelled
+/// (the asyncio task), the walk is dropped with the dicts made so far.
+pub async fn collect_dicts_async(
+    client: Arc<LiveClient>,
+    path: String,
+    query: Vec<(String, String)>,
+    company_id: Option<i64>,
+) -> Result<Dicts, DictsFailed> {
+    let mut pages = DictPages::default();
+    let mut exiting = false;
+    let walked = client
+        .walk_pages(&path, &query, company_id, |page, total| {
+            let go_on =
+                tokio::task::block_in_place(|| EXIT_GATE.pass(|py| pages.take(py, &page, total)));
+            // `None`: Python is shutting down; nobody waits for the records.
+            exiting |= go_on.is_none();
+            futures::future::ready(go_on.unwrap_or(false))
+        })
+        .await;
+    if exiting {
+        return Err(DictsFailed::Core(core::Error::Connection {
+            message: "Python is shutting down: the list was not read to its end".into(),
+            timeout: false,
+            attempts: 0,
+        }));
+    }
+    pages.finish(walked)
 }
 
 /// Why `__anext__` has no item: the end, or a failure.
