@@ -183,26 +183,12 @@ impl DictPages {
     }
 
     /// The records, unless a conversion or the walk failed.
-    fn finish(self, walked: core::Result<()>) -> Result<Dicts, DictsFailed> {
+    fn finish(self, walked: core::Result<()>) -> Result<Records, DictsFailed> {
         if let Some(e) = self.failed {
             return Err(DictsFailed::Python(e));
         }
         walked.map_err(DictsFailed::Core)?;
-        Ok(Dicts(self.records))
-    }
-}
-
-/// Records made into dicts, returned to Python as a `procore.ResultList`.
-pub struct Dicts(Vec<Py<PyAny>>);
-
-impl<'py> IntoPyObject<'py> for Dicts {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let list = pyo3::types::PyList::new(py, self.0)?;
-        imported!(py, "procore._results", "ResultList")?.call1((list,))
+        Ok(Records::Converted(self.records))
     }
 }
 
@@ -264,7 +250,7 @@ pub async fn collect_dicts_async(
     path: String,
     query: Vec<(String, String)>,
     company_id: Option<i64>,
-) -> Result<Dicts, DictsFailed> {
+) -> Result<Records, DictsFailed> {
     let mut pages = DictPages::default();
     let mut exiting = false;
     let walked = client

@@ -472,6 +472,13 @@ pub enum Records {
     Companies(Vec<core::Company>),
     Projects(Vec<core::Project>),
     Json(Vec<Box<RawValue>>),
+    /// Records already made Python values (`paginate()` converts page by page).
+    Converted(Vec<Py<PyAny>>),
+}
+
+/// A Python list as a `procore.ResultList`.
+pub fn result_list<'py>(list: Bound<'py, PyList>) -> PyResult<Bound<'py, PyAny>> {
+    imported!(list.py(), "procore._results", "ResultList")?.call1((list,))
 }
 
 impl<'py> IntoPyObject<'py> for Records {
@@ -491,8 +498,9 @@ impl<'py> IntoPyObject<'py> for Records {
                     .collect::<PyResult<Vec<_>>>()?;
                 PyList::new(py, items)?
             }
+            Records::Converted(v) => PyList::new(py, v)?,
         };
-        imported!(py, "procore._results", "ResultList")?.call1((list,))
+        result_list(list)
     }
 }
 

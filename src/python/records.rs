@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::errors::config_error;
-use super::models::JsonToPy;
+use super::models::{result_list, JsonToPy};
 use crate::core::records::{
     self, array_items, field_raw, object_entries, parse_date, parse_datetime, Kind, TypeDef,
     UtcDateTime, TYPES,
@@ -563,10 +563,7 @@ impl<'py> IntoPyObject<'py> for Typed {
             .into_iter()
             .map(|raw| model(cls.as_ref(), ty, raw, &mut conv))
             .collect::<PyResult<Vec<_>>>()?;
-        let list = PyList::new(py, items)?;
-        py.import("procore._results")?
-            .getattr("ResultList")?
-            .call1((list,))
+        result_list(PyList::new(py, items)?)
     }
 }
 
